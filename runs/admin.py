@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from runs.models import Lookup, Snapshot
+
+
+@admin.register(Lookup)
+class LookupAdmin(admin.ModelAdmin):
+    list_display = ["run_id", "looked_up_at", "user", "outcome", "upstream_status", "duration_ms", "size_bytes"]
+    list_filter = ["outcome", "looked_up_at"]
+    search_fields = ["run_id"]
+    date_hierarchy = "looked_up_at"
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:  # lookups are made by looking up
+        return False
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    list_display = ["run_id", "fetched_at", "size_bytes"]
+    search_fields = ["run_id"]
+    exclude = ["body"]  # megabytes of JSON do not belong in a form
+    readonly_fields = ["run_id", "fetched_at", "size_bytes", "sha256"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("body")
+
+    def has_add_permission(self, request) -> bool:
+        return False

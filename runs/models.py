@@ -1,0 +1,126 @@
+"""What the dashboard remembers: every lookup, and the last record of each run."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from runs import upstream
+
+RUN_ID_MAX_LENGTH = 256
+
+
+class Outcome(models.TextChoices):
+    FOUND = "found", "Found"
+    NOT_FOUND = "not_found", "Not found"
+    TOKEN_REJECTED = "token_rejected", "Token rejected"
+    ACCESS_DENIED = "access_denied", "Access denied"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    TIMEOUT = "timeout", "Timed out"
+    UPSTREAM_ERROR = "upstream_error", "Upstream error"
+    NOT_CONFIGURED = "not_configured", "Not configured"
+
+
+OUTCOME_OF = {
+    upstream.RunFound: Outcome.FOUND,
+    upstream.RunNotFound: Outcome.NOT_FOUND,
+    upstream.TokenRejected: Outcome.TOKEN_REJECTED,
+    upstream.AccessDenied: Outcome.ACCESS_DENIED,
+    upstream.RateLimited: Outcome.RATE_LIMITED,
+    upstream.UpstreamTimeout: Outcome.TIMEOUT,
+    upstream.UpstreamFailed: Outcome.UPSTREAM_ERROR,
+    upstream.NotConfigured: Outcome.NOT_CONFIGURED,
+}
+
+
+def _trim(queryset: models.QuerySet, keep: int, newest_first: str) -> None:
+    """Delete all but the `keep` newest rows of a queryset."""
+    cutoff = queryset.order_by(newest_first).values_list("pk", flat=True)[keep : keep + 1]
+    oldest_kept = list(cutoff)
+    if oldest_kept:
+        field = newest_first.lstrip("-")
+        boundary = queryset.filter(pk=oldest_kept[0]).values_list(field, flat=True)[0]
+        queryset.filter(**{f"{field}__lte": boundary}).delete()
+
+
+class LookupQuerySet(models.QuerySet):
+    def record(self, run_id: str, outcome: upstream.Outcome, user=None) -> Lookup:
+        """Save one lookup, trimming the table to LOOKUPS_KEPT rows."""
+        with transaction.atomic():
+            lookup = self.create(
+                run_id=run_id,
+                user=user if user is not None and user.is_authenticated else None,
+                outcome=OUTCOME_OF[type(outcome)],
+                upstream_status=outcome.status,
+                duration_ms=outcome.elapsed_ms,
+                size_bytes=len(outcome.body) if isinstance(outcome, upstream.RunFound) else None,
+            )
+            _trim(self.all(), settings.LOOKUPS_KEPT, "-id")
+        return lookup
+
+    def recent_runs(self, limit: int) -> LookupQuerySet:
+        """Return the newest lookup of each of the `limit` most recently looked-up runs."""
+        newest_per_run = self.values("run_id").annotate(newest=Max("id")).values("newest")
+        return self.filter(id__in=newest_per_run).order_by("-id")[:limit]
+
+
+class Lookup(models.Model):
+    """One time someone asked the dashboard for a run."""
+
+    run_id = models.CharField(max_length=RUN_ID_MAX_LENGTH, db_index=True)
+    looked_up_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+
+    objects = LookupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} ({self.get_outcome_display()}, {self.looked_up_at:%Y-%m-%d %H:%M})"
+
+
+class SnapshotQuerySet(models.QuerySet):
+    def store(self, run_id: str, body: bytes) -> None:
+        """Keep `body` as the last record of `run_id`; trim to SNAPSHOTS_KEPT runs."""
+        digest = hashlib.sha256(body).hexdigest()
+        fields = {"body": body, "sha256": digest, "size_bytes": len(body), "fetched_at": timezone.now()}
+        with transaction.atomic():
+            # Same record as before: move the timestamp, don't rewrite megabytes.
+            stored = self.filter(run_id=run_id, sha256=digest).update(fetched_at=fields["fetched_at"])
+            stored = stored or self.filter(run_id=run_id).update(**fields)
+            if not stored:
+                try:
+                    with transaction.atomic():
+                        self.create(run_id=run_id, **fields)
+                except IntegrityError:  # a concurrent fetch of the same run won
+                    self.filter(run_id=run_id).update(**fields)
+            _trim(self.all(), settings.SNAPSHOTS_KEPT, "-fetched_at")
+
+
+class Snapshot(models.Model):
+    """The last record fetched successfully for a run, as Archal sent it."""
+
+    run_id = models.CharField(max_length=RUN_ID_MAX_LENGTH, unique=True)
+    body = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    fetched_at = models.DateTimeField(db_index=True)
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fetched_at"]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} ({self.size_bytes:,} bytes, {self.fetched_at:%Y-%m-%d %H:%M})"

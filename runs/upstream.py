@@ -1,0 +1,273 @@
+"""The Archal API client: `fetch_run(run_id)` returns one typed outcome.
+
+This is the only module that speaks HTTP. It never raises for anything the
+network or Archal does: every failure becomes an outcome the views map to a
+page. The token goes into one header of one request to `ARCHAL_API_URL` and
+nowhere else: not into outcomes, messages, logs or exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote
+
+import requests
+import urllib3
+from django.conf import settings
+
+from runs import jsonio
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 256 * 1024
+MESSAGE_CHARS = 300  # upstream messages shown on a page are cut to this
+
+
+# --- Outcomes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What came of one fetch. `status` is Archal's HTTP status, if it answered."""
+
+    status: int | None = None
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFound(Outcome):
+    record: dict
+    body: bytes  # exactly as Archal sent it, so integers stay exact
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunNotFound(Outcome):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRejected(Outcome):
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessDenied(Outcome):
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimited(Outcome):
+    retry_after: int | None = None  # seconds
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamTimeout(Outcome):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamFailed(Outcome):
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotConfigured(Outcome):
+    pass
+
+
+# --- The client ---------------------------------------------------------------
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    """Sets the header per request; passing auth also keeps ~/.netrc out of it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:  # keep the token out of any debug output
+        return "<BearerAuth>"
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    # No proxies or credentials from the environment: the token goes straight
+    # to ARCHAL_API_URL and nowhere else.
+    session.trust_env = False
+    session.headers.update({"Accept": "application/json", "User-Agent": "archal-dash"})
+    return session
+
+
+# One pooled session per process; requests' Session is safe for concurrent
+# GETs that share no per-request state (we pass everything per call).
+_session = _new_session()
+
+
+def run_url(run_id: str) -> str:
+    """Return the upstream URL of a run, its ID encoded as one path segment."""
+    return f"{settings.ARCHAL_API_URL}/api/runs/{quote(run_id, safe='')}"
+
+
+def fetch_run(run_id: str) -> Outcome:
+    """Fetch one run record from Archal and return what came of it."""
+    if not settings.ARCHAL_TOKEN:
+        return NotConfigured()
+    started = time.monotonic()
+    outcome = _fetch(run_id, deadline=started + settings.ARCHAL_TIMEOUT)
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    outcome = replace(outcome, elapsed_ms=elapsed_ms)
+    logger.info(
+        "upstream run_id=%r outcome=%s status=%s ms=%d bytes=%s",
+        run_id,
+        type(outcome).__name__,
+        outcome.status,
+        elapsed_ms,
+        len(outcome.body) if isinstance(outcome, RunFound) else "-",
+    )
+    return outcome
+
+
+def _fetch(run_id: str, deadline: float) -> Outcome:
+    total = settings.ARCHAL_TIMEOUT
+    try:
+        response = _session.get(
+            run_url(run_id),
+            auth=_BearerAuth(settings.ARCHAL_TOKEN),
+            timeout=(min(settings.ARCHAL_CONNECT_TIMEOUT, total), total),
+            allow_redirects=False,
+            stream=True,
+        )
+    except requests.Timeout:
+        return UpstreamTimeout()
+    except requests.RequestException as error:
+        return UpstreamFailed(reason=_describe_connection_error(error))
+    with response:
+        try:
+            body = _read_body(response, deadline)
+        except _DeadlinePassed:
+            return UpstreamTimeout(status=response.status_code)
+        except _TooLarge:
+            limit_mb = settings.ARCHAL_MAX_BYTES / 1024 / 1024
+            return UpstreamFailed(
+                status=response.status_code,
+                reason=f"the record is larger than this dashboard accepts ({limit_mb:g} MB)",
+            )
+        except requests.Timeout:
+            return UpstreamTimeout(status=response.status_code)
+        except requests.RequestException as error:
+            return UpstreamFailed(
+                status=response.status_code,
+                reason=f"the connection broke while reading the answer ({type(error).__name__})",
+            )
+    return _interpret(response, body)
+
+
+def _interpret(response: requests.Response, body: bytes) -> Outcome:
+    status = response.status_code
+    if status == 200:
+        try:
+            record = jsonio.parse(body)
+        except jsonio.InvalidJSON as error:
+            return UpstreamFailed(status=status, reason=f"the answer is not valid JSON ({error})")
+        if not isinstance(record, dict):
+            kind = jsonio.kind_of(record)
+            return UpstreamFailed(status=status, reason=f"the answer is JSON {kind}, not an object")
+        return RunFound(status=status, record=record, body=body)
+    message = _error_message(body)
+    if status == 404:
+        return RunNotFound(status=status)
+    if status == 401:
+        return TokenRejected(status=status, message=message)
+    if status == 403:
+        return AccessDenied(status=status, message=message)
+    if status == 429:
+        return RateLimited(status=status, retry_after=_retry_after(response))
+    if 300 <= status < 400:
+        return UpstreamFailed(status=status, reason=f"a redirect (HTTP {status}), which is not followed")
+    detail = f": {message}" if message else ""
+    return UpstreamFailed(status=status, reason=f"HTTP {status}{detail}")
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_body(response: requests.Response, deadline: float) -> bytes:
+    """Read the whole body within the deadline and under the size cap."""
+    limit = settings.ARCHAL_MAX_BYTES
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit and "Content-Encoding" not in response.headers:
+        raise _TooLarge
+    raw = response.raw
+    socket = getattr(getattr(raw, "connection", None), "sock", None)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _DeadlinePassed
+        if socket is not None:
+            # Bound each read by what is left of the deadline, so a body that
+            # trickles in a byte at a time cannot outlast it.
+            socket.settimeout(remaining)
+        try:
+            # read1 returns what has arrived instead of waiting for a full
+            # chunk; decoding gzip is capped per call (urllib3's max_length).
+            chunk = raw.read1(CHUNK_BYTES, decode_content=True)
+        except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
+            raise _DeadlinePassed from None
+        except (OSError, urllib3.exceptions.HTTPError) as error:
+            # Reset connections, bodies shorter than Content-Length, bad gzip.
+            raise requests.ConnectionError(type(error).__name__) from None
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _describe_connection_error(error: requests.RequestException) -> str:
+    if isinstance(error, requests.exceptions.SSLError):
+        return "the TLS handshake with Archal failed"
+    if isinstance(error, requests.ConnectionError):
+        return "could not connect to Archal (connection refused or reset)"
+    return f"the request could not be made ({type(error).__name__})"
+
+
+def _error_message(body: bytes) -> str:
+    """Return the `message` of Archal's error envelope, if the body is one."""
+    try:
+        envelope = json.loads(body[:65536])
+    except (ValueError, RecursionError):
+        return ""
+    if not isinstance(envelope, dict):
+        return ""
+    message = envelope.get("message") or envelope.get("error") or ""
+    return message[:MESSAGE_CHARS] if isinstance(message, str) else ""
+
+
+def _retry_after(response: requests.Response) -> int | None:
+    """Seconds from a Retry-After header (RFC 9110 §10.2.3: seconds or a date)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return int(value)
+    if value:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0, int(when.timestamp() - time.time()))
+    return None

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from runs import views
+
+app_name = "runs"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("runs/", views.lookup, name="lookup"),
+    path("runs/<str:run_id>/", views.run_detail, name="detail"),
+    path("runs/<str:run_id>/raw", views.run_raw, name="raw"),
+]

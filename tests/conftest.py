@@ -1,0 +1,55 @@
+"""Shared fixtures: a real local Archal over HTTP, and test settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sample_api.server import SampleArchalServer
+from tests.fake_archal import RECORDS, FaultyArchalHandler
+
+TEST_TOKEN = "tok_test_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def archal_server() -> Iterator[SampleArchalServer]:
+    server = SampleArchalServer(("127.0.0.1", 0), RECORDS, TEST_TOKEN, handler=FaultyArchalHandler)
+    server.slow_seconds = 3.0
+    server.start_in_thread()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def archal(archal_server: SampleArchalServer, settings) -> SampleArchalServer:
+    """Point the dashboard at the local Archal, with a fresh request log."""
+    archal_server.requests.clear()
+    settings.ARCHAL_API_URL = archal_server.url
+    settings.ARCHAL_TOKEN = TEST_TOKEN
+    settings.ARCHAL_TIMEOUT = 1.0
+    settings.ARCHAL_MAX_BYTES = 1_000_000
+    settings.ARCHAL_SAMPLE_API = False
+    # Tests do not run collectstatic, so no manifest of hashed names exists.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return archal_server
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run browser tests when Chromium is here; say clearly when it is not."""
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise pytest.UsageError(f"REQUIRE_BROWSER is set but Chromium is not at {CHROMIUM}")
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,123 @@
+"""A fault-injecting Archal for the tests: the sample API plus misbehaviour.
+
+Run IDs starting with `fault-` select a misbehaviour; any other ID is looked
+up among the canned records like the real API would.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+
+from sample_api.server import ArchalHandler
+
+RECORDS = {
+    "run_small": json.dumps(
+        {
+            "id": "run_small",
+            "status": "passed",
+            "score": 0.93,
+            "big_id": 505874924095815681,
+            "trace": [{"step": 1, "tool": "github.create_issue"}],
+        }
+    ).encode(),
+    "run_hostile": json.dumps(
+        {
+            "<script>alert('key')</script>": "<img src=x onerror=alert(1)>",
+            "nested": {"html": "</details><script>alert(2)</script>"},
+        }
+    ).encode(),
+    # Beyond 64 bits: orjson refuses it, so the stdlib parser must take over.
+    "run_huge_int": b'{"id": 123456789012345678901234567890, "n": -9223372036854775809}',
+    "run/with?odd#chars": b'{"odd": true}',
+}
+
+
+class FaultyArchalHandler(ArchalHandler):
+    def respond_to_run(self, run_id: str) -> None:
+        fault = getattr(self, "fault_" + run_id.removeprefix("fault-").replace("-", "_"), None)
+        if run_id.startswith("fault-") and fault is not None:
+            fault()
+        else:
+            super().respond_to_run(run_id)
+
+    def fault_403(self) -> None:
+        self.send_error_envelope(403, "forbidden", "This token cannot read runs of project p_42.")
+
+    def fault_429(self) -> None:
+        self.send_error_envelope(429, "rate_limited", "Slow down.", headers={"Retry-After": "17"})
+
+    def fault_429_no_retry_after(self) -> None:
+        self.send_error_envelope(429, "rate_limited", "Slow down.")
+
+    def fault_500_json(self) -> None:
+        self.send_error_envelope(500, "internal", "Database unavailable.")
+
+    def fault_502_html(self) -> None:
+        self.send_body(502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+
+    def fault_503_empty(self) -> None:
+        self.send_body(503, b"", "text/plain")
+
+    def fault_html_200(self) -> None:
+        self.send_body(200, b"<!doctype html><title>Login</title>", "text/html")
+
+    def fault_array(self) -> None:
+        self.send_body(200, b"[1, 2, 3]")
+
+    def fault_null(self) -> None:
+        self.send_body(200, b"null")
+
+    def fault_big(self) -> None:
+        self.send_body(200, b'{"pad": "' + b"x" * 50_000 + b'"}')
+
+    def fault_big_unannounced(self) -> None:
+        # No Content-Length: the client must count while it reads.
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(b'{"pad": "' + b"x" * 50_000 + b'"}')
+        self.close_connection = True
+
+    def fault_gzip_bomb(self) -> None:
+        body = gzip.compress(b'{"pad": "' + b"0" * 5_000_000 + b'"}')
+        self.send_body(200, body, headers={"Content-Encoding": "gzip"})
+
+    def fault_slow_headers(self) -> None:
+        time.sleep(self.server.slow_seconds)
+        self.send_body(200, b'{"late": true}')
+
+    def fault_trickle(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        stop = time.monotonic() + 30  # bounded, in case a client never gives up
+        try:
+            while time.monotonic() < stop:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            pass  # the client hung up, as it should
+        self.close_connection = True
+
+    def fault_truncated(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        self.wfile.write(b'{"cut": "off')
+        self.close_connection = True
+
+    def fault_redirect(self) -> None:
+        self.send_body(302, b"", headers={"Location": "http://127.0.0.2:9/api/runs/x"})
+
+    def fault_invalid_utf8(self) -> None:
+        self.send_body(200, b'{"text": "\xff\xfe"}')
+
+    def fault_deep(self) -> None:
+        depth = 100_000
+        self.send_body(200, b'{"a":' * depth + b"1" + b"}" * depth)

@@ -1,0 +1,37 @@
+# archal-dash: `make run` starts the dashboard, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+READY := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+$(READY): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.PHONY: install
+install: $(READY) ## Create .venv and install the pinned requirements
+
+.PHONY: run
+run: $(READY) ## Start the dashboard on http://127.0.0.1:8000 (sample Archal API when ARCHAL_TOKEN is unset)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	$(PY) -m sample_api.run_dashboard
+
+.PHONY: test
+test: $(READY) ## Run every test (browser tests too when Chromium is installed)
+	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings > /dev/null
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: sample-api
+sample-api: $(READY) ## Serve only the sample Archal API on :8765
+	$(PY) -m sample_api
+
+.PHONY: clean
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'

@@ -1,0 +1,216 @@
+"""The pages, through Django's test client against the local Archal."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from runs.models import Lookup, Outcome, Snapshot
+from tests.conftest import TEST_TOKEN
+
+pytestmark = pytest.mark.django_db
+
+
+def detail_url(run_id: str) -> str:
+    return reverse("runs:detail", kwargs={"run_id": run_id})
+
+
+def test_home_shows_lookup_form(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b'name="run_id"' in response.content
+    assert b"No runs looked up yet" in response.content
+
+
+def test_lookup_redirects_to_the_runs_permanent_link(client):
+    response = client.get(reverse("runs:lookup"), {"run_id": "  run_small \n"})
+    assert response.status_code == 302
+    assert response["Location"] == "/runs/run_small/"
+
+
+def test_lookup_of_hostile_id_redirects_to_an_encoded_link(client, archal):
+    response = client.get(reverse("runs:lookup"), {"run_id": "a?b#c;d\\e"})
+    assert response.status_code == 302
+    assert response["Location"] == "/runs/a%3Fb%23c;d%5Ce/"
+    client.get(response["Location"])
+    assert archal.requests[-1][0] == "/api/runs/a%3Fb%23c%3Bd%5Ce"
+
+
+@pytest.mark.parametrize(
+    ("run_id", "message"),
+    [
+        ("", "Enter a run ID."),
+        ("   ", "Enter a run ID."),
+        ("a/b", "cannot contain “/”"),
+        ("a b", "cannot contain spaces"),
+        ("a\x00b", "cannot contain spaces or invisible control characters"),
+        ("..", "cannot be run IDs"),
+        ("r" * 257, "at most 256 characters"),
+    ],
+)
+def test_invalid_id_gets_the_form_back_with_a_message_and_no_upstream_call(
+    client, archal, run_id, message
+):
+    response = client.get(reverse("runs:lookup"), {"run_id": run_id})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert archal.requests == []
+    assert not Lookup.objects.exists()
+
+
+def test_run_page_shows_the_record_as_a_tree(client):
+    response = client.get(detail_url("run_small"))
+    assert response.status_code == 200
+    assert response.templates[0].name == "runs/detail.html"
+    html = response.content.decode()
+    assert "<h1" in html and "run_small</h1>" in html
+    assert '<details class="json-node json-array" data-path="/trace"' in html
+    assert "505874924095815681" in html
+    assert 'href="/runs/run_small/raw"' in html
+
+
+def test_run_page_escapes_markup_in_keys_and_values(client):
+    html = client.get(detail_url("run_hostile")).content.decode()
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#x27;key&#x27;)&lt;/script&gt;" in html
+    assert "&lt;/details&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
+def test_run_id_is_escaped_on_its_page(client):
+    response = client.get(detail_url("<b>x\"'&"))
+    assert response.status_code == 404
+    assert b"<b>x" not in response.content
+    assert b"&lt;b&gt;x&quot;&#x27;&amp;" in response.content
+
+
+def test_found_run_is_recorded_with_its_snapshot(client, archal):
+    client.get(detail_url("run_small"))
+    lookup = Lookup.objects.get()
+    assert (lookup.run_id, lookup.outcome, lookup.upstream_status) == ("run_small", Outcome.FOUND, 200)
+    assert lookup.size_bytes == len(archal.records["run_small"])
+    snapshot = Snapshot.objects.get(run_id="run_small")
+    assert bytes(snapshot.body) == archal.records["run_small"]
+
+
+def test_raw_returns_exactly_what_archal_sent(client, archal):
+    response = client.get(reverse("runs:raw", kwargs={"run_id": "run_huge_int"}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.content == archal.records["run_huge_int"]
+    assert "Content-Disposition" not in response
+
+
+def test_raw_download_is_an_attachment_named_after_the_run(client):
+    response = client.get(reverse("runs:raw", kwargs={"run_id": "run_small"}), {"download": "1"})
+    assert response["Content-Disposition"] == 'attachment; filename="run_small.json"'
+
+
+# Every row of the foundation's table: what Archal did -> our status and words.
+ERROR_ROWS = [
+    ("run_missing", 404, "Run not found", Outcome.NOT_FOUND),
+    ("fault-403", 502, "No access to this run", Outcome.ACCESS_DENIED),
+    ("fault-429", 503, "try again in 17 seconds", Outcome.RATE_LIMITED),
+    ("fault-500-json", 502, "Database unavailable.", Outcome.UPSTREAM_ERROR),
+    ("fault-502-html", 502, "HTTP 502", Outcome.UPSTREAM_ERROR),
+    ("fault-503-empty", 502, "HTTP 503", Outcome.UPSTREAM_ERROR),
+    ("fault-html-200", 502, "not valid JSON", Outcome.UPSTREAM_ERROR),
+    ("fault-array", 502, "an array, not an object", Outcome.UPSTREAM_ERROR),
+    ("fault-big", 502, "larger than this dashboard accepts", Outcome.UPSTREAM_ERROR),
+    ("fault-truncated", 502, "connection broke", Outcome.UPSTREAM_ERROR),
+    ("fault-slow-headers", 504, "did not answer in time", Outcome.TIMEOUT),
+]
+
+
+@pytest.mark.parametrize(("run_id", "status", "words", "outcome"), ERROR_ROWS)
+def test_upstream_problem_gets_its_page_status_and_lookup(client, settings, run_id, status, words, outcome):
+    settings.ARCHAL_MAX_BYTES = 10_000
+    settings.ARCHAL_TIMEOUT = 0.5
+    response = client.get(detail_url(run_id))
+    assert response.status_code == status
+    assert response.templates[0].name == "runs/error.html"
+    html = response.content.decode()
+    assert words.lower() in html.lower()
+    assert run_id in html
+    assert 'name="run_id"' in html  # the form, to try another run
+    assert Lookup.objects.get().outcome == outcome
+
+
+def test_rate_limit_page_passes_retry_after_on(client):
+    response = client.get(detail_url("fault-429"))
+    assert response["Retry-After"] == "17"
+
+
+def test_rejected_token_page_tells_an_admin_what_to_set(client, settings):
+    settings.ARCHAL_TOKEN = "tok_expired"
+    response = client.get(detail_url("run_small"))
+    assert response.status_code == 502
+    html = response.content.decode()
+    assert "rejected the dashboard’s token" in html
+    assert "ARCHAL_TOKEN" in html
+    assert "Missing, invalid or expired token." in html  # upstream's message
+
+
+def test_unreachable_archal_is_a_502(client, settings):
+    settings.ARCHAL_API_URL = "http://127.0.0.1:9"
+    response = client.get(detail_url("run_small"))
+    assert response.status_code == 502
+    assert b"could not connect to Archal" in response.content
+
+
+def test_unconfigured_dashboard_says_how_to_configure_and_calls_nobody(client, settings, archal):
+    settings.ARCHAL_TOKEN = ""
+    response = client.get(detail_url("run_small"))
+    assert response.status_code == 503
+    assert b"not configured yet" in response.content
+    assert b"ARCHAL_TOKEN" in response.content
+    assert archal.requests == []
+    assert Lookup.objects.get().outcome == Outcome.NOT_CONFIGURED
+
+
+def test_raw_of_missing_run_is_the_404_page(client):
+    response = client.get(reverse("runs:raw", kwargs={"run_id": "run_missing"}))
+    assert response.status_code == 404
+    assert b"Run not found" in response.content
+
+
+@pytest.mark.parametrize("path", ["/runs/a%20b/", "/runs/a%00b/", "/runs/%2E%2E/raw", "/runs/%09/"])
+def test_invalid_id_in_a_link_is_a_400_page_without_upstream_call(client, archal, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert b"That is not a run ID" in response.content
+    assert archal.requests == []
+
+
+def test_home_lists_recent_distinct_runs_newest_first(client):
+    for run_id in ["run_small", "run_missing", "run_small", "run_hostile"]:
+        client.get(detail_url(run_id))
+    html = client.get("/").content.decode()
+    links = [detail_url(run_id) for run_id in ["run_hostile", "run_small", "run_missing"]]
+    positions = [html.index(f'href="{link}"') for link in links]
+    assert positions == sorted(positions)
+    assert html.count(f'href="{detail_url("run_small")}"') == 1
+    assert "Not found" in html and "ago" in html
+
+
+def test_token_appears_in_no_page_or_header(client, settings):
+    settings.ARCHAL_TIMEOUT = 0.5
+    pages = ["/", detail_url("run_small"), detail_url("fault-500-json"), detail_url("fault-429"),
+             detail_url("run_missing"), reverse("runs:raw", kwargs={"run_id": "run_small"})]
+    for page in pages:
+        response = client.get(page)
+        assert TEST_TOKEN not in response.content.decode()
+        assert all(TEST_TOKEN not in str(value) for value in response.headers.values())
+
+
+def test_sites_own_404_page_shares_the_look(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"archal-dash" in response.content
+    assert b"app.css" in response.content
+
+
+def test_every_page_has_one_h1(client):
+    for path in ["/", detail_url("run_small"), detail_url("run_missing"), "/nope"]:
+        assert client.get(path).content.count(b"<h1") == 1, path

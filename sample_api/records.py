@@ -28,10 +28,10 @@ __all__ = ["SAMPLE_RUN_IDS", "build_record", "encoded_records"]
 # Small to large, the order in which to show them to a newcomer.
 SAMPLE_RUN_IDS: tuple[str, ...] = (
     "run_2m8q4v1kza",  # passed: Slack welcome for a new hire (tiny)
+    "run_c5w9r2d6ht",  # failed: Stripe duplicate-charge refund goes wrong
     "run_7f3k2m9xq1",  # passed: GitHub issue triage plus a Slack summary
     "run_k8d3x0p6nb",  # errored: Jira to Linear migration hits a rate limit and crashes
-    "run_c5w9r2d6ht",  # failed: Stripe duplicate-charge refund goes wrong
-    "run_x4h7t1j9se",  # passed: a 3-hour backlog sweep across 18 repos (several MB)
+    "run_x4h7t1j9se",  # passed: an hour-long backlog sweep across 18 repos (several MB)
 )
 
 GITHUB_API = "https://api.github.clone.archal.ai"
@@ -234,7 +234,7 @@ def _gh_issue(owner: str, repo: str, *, iid: int, number: int, title: str, body:
     }
 
 
-# -- 1. tiny and passing: a Slack welcome ---------------------------------------
+# -- tiny and passing: a Slack welcome ---------------------------------------
 
 def _record_slack_welcome() -> dict:
     run_id = "run_2m8q4v1kza"
@@ -377,7 +377,7 @@ def _record_slack_welcome() -> dict:
     }
 
 
-# -- 2. passing with a miss: GitHub triage, hostile issue content ----------------
+# -- passing with a miss: GitHub triage, hostile issue content ----------------
 
 def _record_github_triage() -> dict:
     run_id = "run_7f3k2m9xq1"
@@ -625,7 +625,7 @@ def _record_github_triage() -> dict:
     }
 
 
-# -- 3. errored: Jira → Linear migration crashes on a rate limit -----------------
+# -- errored: Jira → Linear migration crashes on a rate limit -----------------
 
 _PY_TRACEBACK = (
     "Traceback (most recent call last):\n"
@@ -822,7 +822,7 @@ def _record_jira_linear_migration() -> dict:
         _state(_at(start, 15_607), "call_m4", "linear", "issue", li_88["id"], "create",
                None, {**li_88, "team": "PAY", "estimate": 3.0, "sortOrder": -1842.27,
                       "state": "Backlog", "assignee": None, "labels": [], "subscribers": []}),
-        _tool(_at(start, 18_775), "call_m6", "linear.create_issue", in_1437, duration_ms=62_871,
+        _tool(_at(start, 18_775), "call_m6", "linear.create_issue", in_1437, duration_ms=52_880,
               error=tool_error),
         limited(18_790, 1),
         limited(39_911, 2),
@@ -902,9 +902,9 @@ def _record_jira_linear_migration() -> dict:
             "cause": tool_error,
         },
         "stderr_tail": (
-            "2025-11-06 10:04:02,826 WARNING migrator.tools.retry: linear.create_issue got 429, "
+            "2025-11-06 10:04:02,880 WARNING migrator.tools.retry: linear.create_issue got 429, "
             "retrying in 20.0s (attempt 1/3)\n"
-            "2025-11-06 10:04:23,962 WARNING migrator.tools.retry: linear.create_issue got 429, "
+            "2025-11-06 10:04:24,001 WARNING migrator.tools.retry: linear.create_issue got 429, "
             "retrying in 30.0s (attempt 2/3)\n"
             "2025-11-06 10:04:55,695 ERROR migrator.main: unhandled error, exiting\n"
             + _PY_TRACEBACK + "\n"
@@ -918,7 +918,7 @@ def _record_jira_linear_migration() -> dict:
     }
 
 
-# -- 4. failed: Stripe duplicate-charge refund ------------------------------------
+# -- failed: Stripe duplicate-charge refund ------------------------------------
 
 def _record_stripe_refund() -> dict:
     run_id = "run_c5w9r2d6ht"
@@ -1198,7 +1198,7 @@ def _record_stripe_refund() -> dict:
     }
 
 
-# -- 5. large: a three-hour backlog sweep, generated ---------------------------------
+# -- large: an hour-long backlog sweep, generated ---------------------------------
 
 _ORG = "northwind-fleet"
 _REPOS = ("fleet-api", "fleet-web", "telemetry-ingest", "route-planner", "firmware-ota",
@@ -1478,7 +1478,7 @@ def _record_backlog_sweep() -> dict:  # noqa: C901 (one long, linear story)
                 None, 200, [i["obj"] for i in issues],
                 **{"x-ratelimit-remaining": str(rng.randint(3_000, 4_990)), "x-ratelimit-used": str(rng.randint(10, 2_000))})
 
-        for pos, item in enumerate(issues):
+        for item in issues:
             issue, number = item["obj"], item["obj"]["number"]
             reviewed += 1
             stats[repo]["reviewed"] += 1
@@ -1677,8 +1677,8 @@ def _record_backlog_sweep() -> dict:  # noqa: C901 (one long, linear story)
     criteria = [
         {"id": "all_reviewed", "description": "Every open issue idle for 90+ days in the 18 repos is reviewed",
          "passed": True, "score": 1.0, "weight": 1,
-         "explanation": f"{totals['reviewed']} of {totals['reviewed']} issues have a comments read in the trace.",
-         "evidence": [{"step": first_step, "note": "first repo listed"}, {"step": last, "note": "last step"}]},
+         "explanation": f"{totals['reviewed']} of {totals['reviewed']} issues had their comments read.",
+         "evidence": [{"step": first_step, "note": "first repo started"}, {"step": last, "note": "last step"}]},
         {"id": "duplicates_closed", "description": "Duplicates are closed with a link to the original",
          "passed": dup_score >= 0.9, "score": dup_score, "weight": 2,
          "explanation": f"{correct_dups} of {expected_dups} seeded duplicates were closed; the rest were only relabelled.",
@@ -1767,9 +1767,9 @@ def _record_backlog_sweep() -> dict:  # noqa: C901 (one long, linear story)
 
 _BUILDERS = {
     "run_2m8q4v1kza": _record_slack_welcome,
+    "run_c5w9r2d6ht": _record_stripe_refund,
     "run_7f3k2m9xq1": _record_github_triage,
     "run_k8d3x0p6nb": _record_jira_linear_migration,
-    "run_c5w9r2d6ht": _record_stripe_refund,
     "run_x4h7t1j9se": _record_backlog_sweep,
 }
 assert tuple(_BUILDERS) == SAMPLE_RUN_IDS

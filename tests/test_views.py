@@ -214,3 +214,25 @@ def test_sites_own_404_page_shares_the_look(client):
 def test_every_page_has_one_h1(client):
     for path in ["/", detail_url("run_small"), detail_url("run_missing"), "/nope"]:
         assert client.get(path).content.count(b"<h1") == 1, path
+
+
+def test_sample_setup_says_so_and_lists_sample_runs(client, settings):
+    from sample_api.records import SAMPLE_RUN_IDS
+
+    settings.ARCHAL_SAMPLE_API = True
+    html = client.get("/").content.decode()
+    assert "bundled sample Archal API" in html
+    assert all(f'href="{detail_url(run_id)}"' in html for run_id in SAMPLE_RUN_IDS)
+
+
+def test_real_setup_shows_no_sample_notice(client):
+    assert b"sample Archal API" not in client.get("/").content
+
+
+def test_sites_own_500_page_shares_the_look(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"app.css" in response.content

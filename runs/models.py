@@ -48,12 +48,15 @@ def _trim(queryset: models.QuerySet, keep: int, newest_first: str) -> None:
 
 
 class LookupQuerySet(models.QuerySet):
-    def record(self, run_id: str, outcome: upstream.Outcome, user=None) -> Lookup:
+    def record(
+        self, run_id: str, outcome: upstream.Outcome, user=None, client_address: str | None = None
+    ) -> Lookup:
         """Save one lookup, trimming the table to LOOKUPS_KEPT rows."""
         with transaction.atomic():
             lookup = self.create(
                 run_id=run_id,
                 user=user if user is not None and user.is_authenticated else None,
+                client_address=client_address,
                 outcome=OUTCOME_OF[type(outcome)],
                 upstream_status=outcome.status,
                 duration_ms=outcome.elapsed_ms,
@@ -80,6 +83,8 @@ class Lookup(models.Model):
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    # Who asked when sign-in is off; runs.throttle counts lookups per address then.
+    client_address = models.GenericIPAddressField(null=True, blank=True)
 
     objects = LookupQuerySet.as_manager()
 
@@ -91,8 +96,11 @@ class Lookup(models.Model):
 
 
 class SnapshotQuerySet(models.QuerySet):
-    def store(self, run_id: str, body: bytes) -> None:
-        """Keep `body` as the last record of `run_id`; trim to SNAPSHOTS_KEPT runs."""
+    def store(self, run_id: str, body: bytes) -> dict:
+        """Keep `body` as the last record of `run_id`; trim to SNAPSHOTS_KEPT runs.
+
+        Returns the stored fields but the body: sha256, size_bytes, fetched_at.
+        """
         digest = hashlib.sha256(body).hexdigest()
         fields = {"body": body, "sha256": digest, "size_bytes": len(body), "fetched_at": timezone.now()}
         with transaction.atomic():
@@ -106,6 +114,8 @@ class SnapshotQuerySet(models.QuerySet):
                 except IntegrityError:  # a concurrent fetch of the same run won
                     self.filter(run_id=run_id).update(**fields)
             _trim(self.all(), settings.SNAPSHOTS_KEPT, "-fetched_at")
+        del fields["body"]
+        return fields
 
 
 class Snapshot(models.Model):
@@ -124,3 +134,23 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} ({self.size_bytes:,} bytes, {self.fetched_at:%Y-%m-%d %H:%M})"
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, kept for SIGNIN_LOCKOUT_SECONDS to throttle password guessing.
+
+    A table rather than Django's database cache: it needs no extra
+    `createcachetable` step at release, every process sees the same rows, and
+    an admin can see who is being guessed at and lift a lockout by deleting rows.
+    """
+
+    username = models.CharField(max_length=150, db_index=True)  # as typed, casefolded
+    client_address = models.GenericIPAddressField(db_index=True)
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+        verbose_name = "failed sign-in"
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.client_address} ({self.failed_at:%Y-%m-%d %H:%M:%S})"

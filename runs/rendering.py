@@ -1,18 +1,61 @@
-"""Run records as HTML: `render_json_tree(value)` returns a collapsible tree.
+"""Run records as HTML: a collapsible tree whose size stays bounded.
 
 Pure Python, no templates: this is the hot path for records of tens of MB.
-The walk uses an explicit stack (records nest 1,000 levels deep; recursion
-would hit Python's limit), appends to one list and joins once. Every key and
-scalar is escaped on its way in; only the finished string is marked safe.
+A browser's cost follows the number of nodes in the page, so one response
+renders at most `node_budget` of them: containers are loaded breadth-first
+(top levels first) and show at most `page_size` children; the rest of a
+container becomes a "more" link and deeper containers become placeholders,
+both loaded on demand from the stored snapshot (see views.run_tree).
+
+Both passes use explicit stacks and queues (records nest 1,000 levels deep;
+recursion would hit Python's limit) and append to one list joined once.
+Every key and scalar is escaped on its way in; only the finished string is
+marked safe.
 """
 
 from __future__ import annotations
 
+import re
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
+from itertools import islice
+from urllib.parse import quote
 
+from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
-OPEN_DEPTH = 2  # containers shallower than this start open
+URL_PATTERN = re.compile(r"https?://[^\s\x00-\x1f\x7f]+\Z", re.IGNORECASE)
+TIMESTAMP_PATTERN = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})\Z"
+)
+PREVIEW_CHARS = 60
+
+
+@dataclass(frozen=True)
+class TreeLimits:
+    node_budget: int = 1500  # nodes in one response, open or closed
+    page_size: int = 100  # children of one container per page
+    visible_budget: int = 150  # nodes the first view shows open
+    string_chars: int = 300  # characters of a string shown before "show all"
+
+    @classmethod
+    def from_settings(cls) -> TreeLimits:
+        return cls(
+            node_budget=settings.TREE_NODE_BUDGET,
+            page_size=settings.TREE_PAGE_SIZE,
+            visible_budget=settings.TREE_VISIBLE_BUDGET,
+            string_chars=settings.TREE_STRING_CHARS,
+        )
+
+
+@dataclass(frozen=True)
+class TreeLinks:
+    """Where the tree's "load more" and "show all" links point (unescaped URLs)."""
+
+    tree: str  # HTML of a subtree: ?pointer=&offset=&end=
+    raw: str  # JSON of a subtree: ?pointer=
 
 
 def json_pointer(parent: str, key: str | int) -> str:
@@ -21,9 +64,79 @@ def json_pointer(parent: str, key: str | int) -> str:
     return f"{parent}/{token}"
 
 
+def pointer_tokens(pointer: str) -> list[str]:
+    """Split an RFC 6901 pointer into its unescaped tokens; ValueError if malformed."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError("a JSON Pointer starts with “/”")
+    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
+
+
+def resolve_pointer(value: object, pointer: str) -> object:
+    """Return the node at `pointer` inside `value`; KeyError if there is none."""
+    try:
+        tokens = pointer_tokens(pointer)
+    except ValueError:
+        raise KeyError(pointer) from None
+    node = value
+    for token in tokens:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and _is_index(token) and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+def _is_index(token: str) -> bool:
+    # RFC 6901 §4: array indices are decimal, with no leading zeros.
+    return token.isdigit() and token.isascii() and (token == "0" or token[0] != "0")
+
+
+def _child_position(container: dict | list, token: str) -> int | None:
+    if isinstance(container, list):
+        return int(token) if _is_index(token) and int(token) < len(container) else None
+    if token not in container:
+        return None
+    for position, key in enumerate(container):
+        if key == token:
+            return position
+    return None
+
+
+def _page_around(position: int | None, start: int, end: int, page_size: int) -> tuple[int, int]:
+    """The page of children to render in [start, end), holding `position` if given."""
+    if position is not None and start <= position < end:
+        start += (position - start) // page_size * page_size
+    return start, min(end, start + page_size)
+
+
+# --- Scalars and previews -----------------------------------------------------
+
+
+def _string_html(value: str, pointer: str, links: TreeLinks, limit: int) -> str:
+    if len(value) > limit:
+        shown = escape(value[:limit], quote=False)
+        url = escape(f"{links.raw}?pointer={quote(pointer, safe='')}")
+        return (
+            f'<span class="json-string json-truncated">"{shown}…"</span>'
+            f' <a class="json-show-all" href="{url}">show all {len(value):,} characters</a>'
+        )
+    text = escape(value, quote=False)
+    if URL_PATTERN.match(value):
+        href = escape(value)
+        return (
+            f'<a class="json-string json-url" href="{href}" rel="noopener noreferrer"'
+            f' target="_blank">"{text}"</a>'
+        )
+    if TIMESTAMP_PATTERN.match(value):
+        return f'<time class="json-string json-time" datetime="{escape(value)}">"{text}"</time>'
+    return f'<span class="json-string">"{text}"</span>'
+
+
 def _scalar_html(value: object) -> str:
-    if isinstance(value, str):
-        return f'<span class="json-string">"{escape(value)}"</span>'
     if value is True:
         return '<span class="json-bool">true</span>'
     if value is False:
@@ -34,59 +147,246 @@ def _scalar_html(value: object) -> str:
     return f'<span class="json-number">{escape(repr(value))}</span>'
 
 
+def _preview_text(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + (value[:20] + "…" if len(value) > 20 else value) + '"'
+    if isinstance(value, dict):
+        return "{…}" if value else "{}"
+    if isinstance(value, list):
+        return "[…]" if value else "[]"
+    if value is None:
+        return "null"
+    return "true" if value is True else "false" if value is False else repr(value)
+
+
+def _preview(container: dict | list) -> str:
+    """A short look at a container's first entries, for its collapsed summary."""
+    parts: list[str] = []
+    length = 0
+    entries = container.items() if isinstance(container, dict) else enumerate(container)
+    for key, value in entries:
+        part = _preview_text(value) if isinstance(container, list) else f"{key}: {_preview_text(value)}"
+        parts.append(part)
+        length += len(part) + 2
+        if length > PREVIEW_CHARS:
+            break
+    text = ", ".join(parts)
+    if len(text) > PREVIEW_CHARS:
+        text = text[:PREVIEW_CHARS]
+    if len(parts) < len(container) or len(text) < length - 2:
+        text += " …"
+    return escape(text, quote=False)
+
+
 def _count_label(container: dict | list) -> str:
     size = len(container)
     if isinstance(container, dict):
-        return f"{size} key" if size == 1 else f"{size} keys"
-    return f"{size} item" if size == 1 else f"{size} items"
+        return f"{size:,} key" if size == 1 else f"{size:,} keys"
+    return f"{size:,} item" if size == 1 else f"{size:,} items"
 
 
-def render_json_tree(value: object, *, open_depth: int = OPEN_DEPTH) -> SafeString:
-    """Return the HTML tree of a JSON value: <details> per object or array."""
-    out: list[str] = ['<div class="json-tree">']
-    append = out.append
-    # Items are (key_html, value, pointer, depth) to render, or closing markup.
-    stack: list[tuple[str, object, str, int] | str] = [("", value, "", 0)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        item = pop()
-        if type(item) is str:
-            append(item)
-            continue
-        key_html, node, pointer, depth = item
-        path_attr = escape(pointer)
-        if isinstance(node, (dict, list)) and node:
-            is_object = isinstance(node, dict)
-            opened = " open" if depth < open_depth else ""
-            kind = "object" if is_object else "array"
-            append(
-                f'<details class="json-node json-{kind}" data-path="{path_attr}"{opened}>'
-                f"<summary>{key_html}"
-                f'<span class="json-count">{_count_label(node)}</span></summary>'
-                '<div class="json-children">'
-            )
-            push("</div></details>")
-            entries = node.items() if is_object else enumerate(node)
-            children = [
-                (
-                    f'<span class="json-key">{escape(str(key))}</span>'
-                    if is_object
-                    else f'<span class="json-index">{key}</span>',
-                    child,
-                    json_pointer(pointer, key),
-                    depth + 1,
+# --- The tree -------------------------------------------------------------------
+
+Focus = tuple[str, ...] | None  # tokens still to follow to the focused node; None: off its path
+
+
+def _children(node: dict | list, start: int, end: int) -> list[tuple[str | int, object]]:
+    if isinstance(node, dict):
+        return list(islice(node.items(), start, end))
+    return list(enumerate(node[start:end], start=start))
+
+
+class _TreeWriter:
+    """One render: plans what fits the budget, then writes it in document order."""
+
+    def __init__(self, links: TreeLinks, limits: TreeLimits) -> None:
+        self.links = links
+        self.limits = limits
+        self.windows: dict[int, tuple[int, int]] = {}  # id(container) -> children shown
+        self.ranges: dict[int, tuple[int, int]] = {}  # id(container) -> children it stands for
+        self.open_depth = 1
+
+    def plan(self, root: dict | list, window: tuple[int, int], focus: Focus) -> None:
+        """Choose, breadth-first, which containers show children and which levels open."""
+        budget = self.limits.node_budget - (window[1] - window[0])
+        self.windows[id(root)] = window
+        shown_at_depth = [window[1] - window[0]]
+        queue: deque[tuple[dict | list, int, int, int, Focus]] = deque()
+        self._queue_children(queue, root, window, 1, focus)
+        while queue:
+            node, start, end, depth, rest = queue.popleft()
+            cost = end - start
+            if cost > budget and rest is None:
+                continue  # stays a placeholder, loaded when opened
+            budget -= cost
+            self.windows[id(node)] = (start, end)
+            if len(shown_at_depth) <= depth:
+                shown_at_depth.append(0)
+            shown_at_depth[depth] += cost
+            self._queue_children(queue, node, (start, end), depth + 1, rest)
+        # Open level by level while the first view stays readable.
+        visible = 0
+        for depth, shown in enumerate(shown_at_depth):
+            visible += shown
+            if depth > 0 and visible > self.limits.visible_budget:
+                break
+            self.open_depth = depth + 1
+
+    def _queue_children(self, queue, node, window, depth, focus: Focus) -> None:
+        head = focus[0] if focus else None
+        for key, child in _children(node, *window):
+            if isinstance(child, (dict, list)) and child:
+                rest = focus[1:] if head is not None and str(key) == head else None
+                position = _child_position(child, rest[0]) if rest else None
+                start, end = _page_around(position, 0, len(child), self.limits.page_size)
+                queue.append((child, start, end, depth, rest))
+
+    def write(self, out: list[str], root: dict | list, pointer: str, focus: Focus) -> None:
+        """Append the children of `root` (its planned window and "more" links) to `out`."""
+        append = out.append
+        limit = self.limits.string_chars
+        links = self.links
+        stack: list[tuple[str, object, str, int, Focus] | str] = []
+        self._push_children(stack, root, pointer, 1, focus)
+        pop = stack.pop
+        while stack:
+            item = pop()
+            if type(item) is str:
+                append(item)
+                continue
+            key_html, node, path, depth, rest = item
+            path_attr = escape(path)
+            if isinstance(node, (dict, list)) and node:
+                kind = "object" if isinstance(node, dict) else "array"
+                loaded = id(node) in self.windows
+                opened = loaded and (depth < self.open_depth or rest is not None)
+                preview = "" if opened else f'<span class="json-preview">{_preview(node)}</span>'
+                append(
+                    f'<details class="json-node json-{kind}" data-path="{path_attr}"'
+                    f'{" open" if opened else ""}><summary>{key_html}'
+                    f'<span class="json-count">{_count_label(node)}</span>{preview}</summary>'
+                    '<div class="json-children">'
                 )
-                for key, child in entries
-            ]
-            children.reverse()
-            stack.extend(children)
-        else:
-            if isinstance(node, dict):
-                scalar = '<span class="json-empty">{}</span>'
-            elif isinstance(node, list):
-                scalar = '<span class="json-empty">[]</span>'
+                if loaded:
+                    stack.append("</div></details>")
+                    self._push_children(stack, node, path, depth + 1, rest)
+                else:
+                    append(self.more_link(path, 0, len(node), placeholder=True))
+                    append("</div></details>")
             else:
-                scalar = _scalar_html(node)
-            append(f'<div class="json-leaf" data-path="{path_attr}">{key_html}{scalar}</div>')
-    append("</div>")
-    return mark_safe("".join(out))  # every piece of data above went through escape()
+                if isinstance(node, str):
+                    scalar = _string_html(node, path, links, limit)
+                elif isinstance(node, dict):
+                    scalar = '<span class="json-empty">{}</span>'
+                elif isinstance(node, list):
+                    scalar = '<span class="json-empty">[]</span>'
+                else:
+                    scalar = _scalar_html(node)
+                append(f'<div class="json-leaf" data-path="{path_attr}">{key_html}{scalar}</div>')
+
+    def _push_children(self, stack, node, pointer, depth, focus: Focus) -> None:
+        start, end = self.windows[id(node)]
+        low, high = self.ranges.get(id(node), (0, len(node)))
+        head = focus[0] if focus else None
+        is_object = isinstance(node, dict)
+        # Pushed in reverse, so they pop in document order.
+        if end < high:
+            stack.append(self.more_link(pointer, end, high))
+        for key, child in reversed(_children(node, start, end)):
+            key_html = (
+                f'<span class="json-key">{escape(key, quote=False)}</span>'
+                if is_object
+                else f'<span class="json-index">{key}</span>'
+            )
+            rest = focus[1:] if head is not None and str(key) == head else None
+            stack.append((key_html, child, json_pointer(pointer, key), depth, rest))
+        if start > low:
+            stack.append(self.more_link(pointer, low, start))
+
+    def more_link(self, pointer: str, start: int, end: int, placeholder: bool = False) -> str:
+        """A link that loads children [start, end) of the container at `pointer`."""
+        url = f"{self.links.tree}?pointer={quote(pointer, safe='')}&offset={start}&end={end}"
+        count = end - start
+        if placeholder:
+            label = f"Load {count:,} {'entry' if count == 1 else 'entries'}"
+        else:
+            label = f"… {count:,} more"
+        return (
+            f'<a class="json-more" href="{escape(url)}" data-offset="{start}" data-end="{end}">'
+            f"{label}</a>"
+        )
+
+
+def _write_children(
+    out: list[str],
+    container: dict | list,
+    pointer: str,
+    span: tuple[int, int],
+    focus: list[str],
+    links: TreeLinks,
+    limits: TreeLimits,
+) -> None:
+    writer = _TreeWriter(links, limits)
+    position = _child_position(container, focus[0]) if focus else None
+    window = _page_around(position, span[0], span[1], limits.page_size)
+    writer.ranges[id(container)] = span
+    writer.plan(container, window, tuple(focus))
+    writer.write(out, container, pointer, tuple(focus))
+
+
+def render_json_tree(
+    value: object,
+    links: TreeLinks,
+    limits: TreeLimits | None = None,
+    focus: str = "",
+) -> SafeString:
+    """Return the HTML tree of a whole record, within the node budget.
+
+    `focus` is a JSON Pointer whose node and ancestors are rendered and opened
+    whatever the budget, so a deep link shows its node without more requests.
+    """
+    limits = limits or TreeLimits.from_settings()
+    if not isinstance(value, (dict, list)) or not value:
+        leaf = _scalar_html(value) if not isinstance(value, (dict, list)) else (
+            '<span class="json-empty">{}</span>' if isinstance(value, dict) else '<span class="json-empty">[]</span>'
+        )
+        if isinstance(value, str):
+            leaf = _string_html(value, "", links, limits.string_chars)
+        return mark_safe(f'<div class="json-tree"><div class="json-leaf" data-path="">{leaf}</div></div>')
+    kind = "object" if isinstance(value, dict) else "array"
+    out = [
+        f'<div class="json-tree"><details class="json-node json-{kind}" data-path="" open>'
+        f'<summary><span class="json-count">{_count_label(value)}</span></summary>'
+        '<div class="json-children">'
+    ]
+    try:
+        focus_tokens = pointer_tokens(focus)
+    except ValueError:
+        focus_tokens = []
+    _write_children(out, value, "", (0, len(value)), focus_tokens, links, limits)
+    out.append("</div></details></div>")
+    return mark_safe("".join(out))  # every piece of data went through escape()
+
+
+def render_children(
+    container: dict | list,
+    pointer: str,
+    links: TreeLinks,
+    span: tuple[int, int] | None = None,
+    focus: str = "",
+    limits: TreeLimits | None = None,
+) -> SafeString:
+    """Return the HTML of the children in `span` of the container at `pointer`.
+
+    One page of them at most, with "more" links for the rest of the span;
+    `focus`, a pointer below `pointer`, picks the page and opens the way to
+    its node.
+    """
+    limits = limits or TreeLimits.from_settings()
+    low, high = span or (0, len(container))
+    high = max(0, min(high, len(container)))
+    low = max(0, min(low, high))
+    tokens = pointer_tokens(focus)[len(pointer_tokens(pointer)) :] if focus else []
+    out: list[str] = []
+    _write_children(out, container, pointer, (low, high), tokens, links, limits)
+    return mark_safe("".join(out))  # every piece of data went through escape()

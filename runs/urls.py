@@ -1,6 +1,6 @@
 from django.urls import path
 
-from runs import views
+from runs import viewer, views
 
 app_name = "runs"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("runs/", views.lookup, name="lookup"),
     path("runs/<str:run_id>/", views.run_detail, name="detail"),
     path("runs/<str:run_id>/raw", views.run_raw, name="raw"),
+    path("runs/<str:run_id>/tree", viewer.run_tree, name="tree"),
+    path("runs/<str:run_id>/search", viewer.run_search, name="search"),
 ]

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from runs import upstream
+from runs import records, throttle, upstream
 from runs.forms import RunLookupForm, validate_run_id
 from runs.models import Lookup, Snapshot
 from runs.rendering import render_json_tree
+from runs.viewer import subtree_json, tree_links
 
 
 @require_GET
@@ -41,7 +42,7 @@ def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
         return outcome_page(request, run_id, outcome)
     context = {
         "run_id": run_id,
-        "tree": render_json_tree(outcome.record),
+        "tree": render_json_tree(outcome.record, tree_links(run_id)),
         "fetched_at": timezone.now(),
         "size_bytes": len(outcome.body),
         "elapsed_ms": outcome.elapsed_ms,
@@ -52,9 +53,21 @@ def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
 
 @require_GET
 def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
-    """The run's record as JSON, byte for byte as Archal sent it."""
+    """The run's record as JSON, byte for byte as Archal sent it.
+
+    With ?pointer= just that subtree and with ?pretty=1 indented, both from
+    the stored snapshot when there is one.
+    """
     if problem := _run_id_problem(request, run_id):
         return problem
+    if "pointer" in request.GET or request.GET.get("pretty"):
+        parsed = records.load(run_id)
+        if parsed is None:
+            outcome = _fetch(request, run_id)
+            if not isinstance(outcome, upstream.RunFound):
+                return outcome_page(request, run_id, outcome)
+            parsed = records.load(run_id)
+        return subtree_json(request, parsed, request.GET.get("pointer", ""))
     outcome = _fetch(request, run_id)
     if not isinstance(outcome, upstream.RunFound):
         return outcome_page(request, run_id, outcome)
@@ -67,10 +80,14 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
 
 
 def _fetch(request: HttpRequest, run_id: str) -> upstream.Outcome:
+    throttle.check_lookup_allowed(request)  # raises LookupsThrottled: a 429 page (runs.middleware)
     outcome = upstream.fetch_run(run_id)
-    Lookup.objects.record(run_id, outcome, user=request.user)
+    Lookup.objects.record(
+        run_id, outcome, user=request.user, client_address=throttle.client_address(request)
+    )
     if isinstance(outcome, upstream.RunFound):
-        Snapshot.objects.store(run_id, outcome.body)
+        stored = Snapshot.objects.store(run_id, outcome.body)
+        records.remember(records.ParsedRecord(run_id=run_id, record=outcome.record, **stored))
     return outcome
 
 

@@ -5,7 +5,22 @@ from __future__ import annotations
 import html5lib
 import pytest
 
-from runs.rendering import json_pointer, render_json_tree
+from runs.rendering import (
+    TreeLimits,
+    TreeLinks,
+    json_pointer,
+    pointer_tokens,
+    render_children,
+    render_json_tree,
+    resolve_pointer,
+)
+
+LINKS = TreeLinks(tree="/runs/r/tree", raw="/runs/r/raw")
+LIMITS = TreeLimits(node_budget=1500, page_size=100, visible_budget=150, string_chars=300)
+
+
+def render(value, **options):
+    return render_json_tree(value, LINKS, options.pop("limits", LIMITS), **options)
 
 
 def parse(fragment: str):
@@ -14,7 +29,7 @@ def parse(fragment: str):
 
 def test_markup_in_keys_and_values_is_text_not_elements():
     record = {"<script>alert(1)</script>": "<img src=x onerror=alert(2)>", "a": {"</details>": "&amp;"}}
-    tree = parse(render_json_tree(record))
+    tree = parse(render(record))
     assert tree.findall(".//script") == [] and tree.findall(".//img") == []
     text = "".join(tree.itertext())
     assert "<script>alert(1)</script>" in text
@@ -23,20 +38,20 @@ def test_markup_in_keys_and_values_is_text_not_elements():
 
 
 def test_quotes_cannot_break_out_of_the_path_attribute():
-    tree = parse(render_json_tree({'" onmouseover="alert(1)': 1}))
+    tree = parse(render({'" onmouseover="alert(1)': 1}))
     leaf = tree.find(".//div[@class='json-leaf']")
     assert leaf.get("data-path") == '/" onmouseover="alert(1)'
     assert leaf.get("onmouseover") is None
 
 
 def test_empty_containers_show_as_such():
-    html = render_json_tree({"o": {}, "a": []})
+    html = render({"o": {}, "a": []})
     assert '<span class="json-empty">{}</span>' in html
     assert '<span class="json-empty">[]</span>' in html
 
 
 def test_scalars_are_typed():
-    html = render_json_tree({"s": "x", "i": 505874924095815681, "f": 0.5, "t": True, "n": None})
+    html = render({"s": "x", "i": 505874924095815681, "f": 0.5, "t": True, "n": None})
     assert '<span class="json-string">"x"</span>' in html
     assert '<span class="json-number">505874924095815681</span>' in html
     assert '<span class="json-number">0.5</span>' in html
@@ -45,14 +60,15 @@ def test_scalars_are_typed():
 
 
 def test_containers_show_their_size():
-    html = render_json_tree({"one": [1], "many": {"a": 1, "b": 2}})
+    html = render({"one": [1], "many": {"a": 1, "b": 2}})
     assert "1 item" in html and "2 keys" in html
 
 
-def test_top_levels_start_open_and_deeper_ones_closed():
-    tree = parse(render_json_tree({"a": {"b": {"c": 1}}}))
+def test_small_records_open_their_top_levels_and_keep_deeper_ones_closed():
+    record = {"a": {"b": {"c": {"d": 1}}}}
+    tree = parse(render(record, limits=TreeLimits(visible_budget=2)))
     opened = {node.get("data-path"): node.get("open") is not None for node in tree.iter("details")}
-    assert opened == {"": True, "/a": True, "/a/b": False}
+    assert opened == {"": True, "/a": True, "/a/b": False, "/a/b/c": False}
 
 
 def test_a_thousand_levels_deep_renders():
@@ -62,7 +78,7 @@ def test_a_thousand_levels_deep_renders():
         node["k"] = {}
         node = node["k"]
     node["leaf"] = "bottom"
-    html = render_json_tree(record)
+    html = render(record, limits=TreeLimits(node_budget=5000))
     assert html.count("<details") == 1001  # the root and 1,000 levels
     assert '"bottom"' in html
 
@@ -73,3 +89,118 @@ def test_a_thousand_levels_deep_renders():
 )
 def test_paths_are_json_pointers(parent, key, pointer):
     assert json_pointer(parent, key) == pointer
+
+
+def wide_record(steps: int = 5000) -> dict:
+    return {"trace": [{"step": i, "tool": "slack.post", "args": {"text": f"m{i}"}} for i in range(steps)]}
+
+
+def test_node_budget_bounds_the_page_however_large_the_record():
+    small, large = wide_record(200), wide_record(50_000)
+    limits = TreeLimits(node_budget=500, page_size=100)
+    for record in (small, large):
+        tree = parse(render(record, limits=limits))
+        nodes = tree.findall(".//details") + tree.findall(".//div[@class='json-leaf']")
+        assert len(nodes) <= 500 + 1
+
+
+def test_wide_array_shows_one_page_and_a_link_to_the_rest():
+    html = render(wide_record(5000), limits=TreeLimits(page_size=100))
+    tree = parse(html)
+    steps = [n for n in tree.iter("details") if n.get("data-path", "").count("/") == 2]
+    assert len(steps) == 100
+    more = tree.find(".//a[@class='json-more']")
+    assert more.text == "… 4,900 more"
+    assert more.get("href") == "/runs/r/tree?pointer=%2Ftrace&offset=100&end=5000"
+
+
+def test_containers_beyond_the_budget_are_placeholders_that_load_on_demand():
+    tree = parse(render(wide_record(300), limits=TreeLimits(node_budget=150, page_size=100)))
+    step = tree.find(".//details[@data-path='/trace/99']")
+    link = step.find(".//a[@class='json-more']")
+    assert link.text == "Load 3 entries"
+    assert link.get("href") == "/runs/r/tree?pointer=%2Ftrace%2F99&offset=0&end=3"
+    assert step.get("open") is None
+
+
+def test_collapsed_containers_preview_their_first_entries():
+    tree = parse(render({"a": {"b": {"id": "run_1", "n": 2, "xs": [1]}}}, limits=TreeLimits(visible_budget=1)))
+    preview = tree.find(".//details[@data-path='/a/b']/summary/span[@class='json-preview']")
+    assert preview.text == 'id: "run_1", n: 2, xs: […]'
+
+
+def test_focus_renders_and_opens_the_way_to_a_deep_node_beyond_the_budget():
+    limits = TreeLimits(node_budget=50, page_size=10)
+    html = render(wide_record(5000), limits=limits, focus="/trace/4321/args/text")
+    tree = parse(html)
+    leaf = tree.find(".//div[@data-path='/trace/4321/args/text']")
+    assert leaf is not None
+    for path in ["/trace", "/trace/4321", "/trace/4321/args"]:
+        assert tree.find(f".//details[@data-path='{path}']").get("open") is not None
+    offsets = [(a.get("data-offset"), a.get("data-end")) for a in tree.iter("a") if a.get("class") == "json-more"]
+    assert ("0", "4320") in offsets and ("4330", "5000") in offsets
+
+
+def test_children_fragment_renders_one_page_of_a_span():
+    trace = wide_record(5000)["trace"]
+    tree = parse(render_children(trace, "/trace", LINKS, span=(100, 5000), limits=LIMITS))
+    paths = [n.get("data-path") for n in tree.iter("details") if n.get("data-path").count("/") == 2]
+    assert paths[0] == "/trace/100" and paths[-1] == "/trace/199" and len(paths) == 100
+    assert tree.find(".//a[@class='json-more']").get("data-offset") == "200"
+
+
+def test_long_strings_are_cut_with_a_link_to_the_whole_value():
+    tree = parse(render({"log": "x" * 1000}, limits=TreeLimits(string_chars=300)))
+    assert tree.find(".//span[@class='json-string json-truncated']").text == '"' + "x" * 300 + '…"'
+    link = tree.find(".//a[@class='json-show-all']")
+    assert link.get("href") == "/runs/r/raw?pointer=%2Flog"
+
+
+@pytest.mark.parametrize(
+    ("value", "is_link"),
+    [
+        ("https://github.com/acme/web/issues/1", True),
+        ("http://example.com/a?b=c&d=e", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("JAVASCRIPT://x.com/%0aalert(1)", False),
+        (" https://padded.example.com", False),
+        ("https://a.example.com and more words", False),
+    ],
+)
+def test_only_http_urls_become_links(value, is_link):
+    tree = parse(render({"u": value}))
+    links = [a for a in tree.iter("a") if "json-url" in (a.get("class") or "")]
+    assert bool(links) == is_link
+    if is_link:
+        assert links[0].get("href") == value
+        assert links[0].get("rel") == "noopener noreferrer"
+
+
+def test_timestamps_are_marked_for_relative_time():
+    tree = parse(render({"at": "2025-11-04T14:21:07.318Z", "not": "2025-11-04"}))
+    times = list(tree.iter("time"))
+    assert [t.get("datetime") for t in times] == ["2025-11-04T14:21:07.318Z"]
+
+
+def test_big_integers_are_shown_exactly():
+    html = render({"id": 505874924095815681, "huge": 123456789012345678901234567890})
+    assert "505874924095815681" in html and "123456789012345678901234567890" in html
+
+
+@pytest.mark.parametrize(
+    ("pointer", "expected"),
+    [("", {"a/b": [10, {"m~n": 2}]}), ("/a~1b", [10, {"m~n": 2}]), ("/a~1b/1/m~0n", 2), ("/a~1b/0", 10)],
+)
+def test_pointers_resolve_as_rfc_6901_says(pointer, expected):
+    assert resolve_pointer({"a/b": [10, {"m~n": 2}]}, pointer) == expected
+
+
+@pytest.mark.parametrize("pointer", ["/missing", "/a~1b/2", "/a~1b/01", "a", "/a~1b/-1"])
+def test_pointers_that_do_not_resolve_raise_key_error(pointer):
+    with pytest.raises(KeyError):
+        resolve_pointer({"a/b": [10, {"m~n": 2}]}, pointer)
+
+
+def test_pointer_tokens_round_trip():
+    assert pointer_tokens("/a~1b/~0c/0") == ["a/b", "~c", "0"]

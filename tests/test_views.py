@@ -73,7 +73,7 @@ def test_run_page_escapes_markup_in_keys_and_values(client):
     html = client.get(detail_url("run_hostile")).content.decode()
     assert "<script>alert" not in html
     assert "<img src=x" not in html
-    assert "&lt;script&gt;alert(&#x27;key&#x27;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert('key')&lt;/script&gt;" in html
     assert "&lt;/details&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
 
 

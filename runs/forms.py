@@ -49,7 +49,6 @@ class RunLookupForm(forms.Form):
                 "autocomplete": "off",
                 "spellcheck": "false",
                 "autocapitalize": "off",
-                "autofocus": True,
             }
         ),
     )

@@ -198,6 +198,7 @@ def error_page(
 
 
 def _home_page(request: HttpRequest, form: RunLookupForm, status: int = 200) -> HttpResponse:
+    form.fields["run_id"].widget.attrs["autofocus"] = True  # the home page is for typing an ID
     context = {
         "form": form,
         "recent": Lookup.objects.recent_runs(settings.RECENT_RUNS_SHOWN),

@@ -1,24 +1,468 @@
-// Enhances the server-rendered JSON tree; the page works without it.
+// The run viewer's enhancements. The server-rendered tree works without this
+// file (native <details>, plain links); with it: lazy loading in place,
+// expand/collapse/depth controls, keyboard navigation, a filter over the
+// whole record, paths and copy buttons, deep links, and a raw JSON view.
 (function () {
   'use strict';
 
-  function nodes(tree) {
-    return tree.querySelectorAll('details.json-node');
-  }
+  var viewer, tree, urls, status;
 
-  function setAll(tree, open) {
-    nodes(tree).forEach(function (node) { node.open = open; });
-  }
+  // ---- Small helpers --------------------------------------------------------
 
-  document.addEventListener('DOMContentLoaded', function () {
-    var tree = document.querySelector('.json-tree');
-    var toolbar = document.querySelector('.tree-toolbar');
-    if (!tree || !toolbar) { return; }
-    toolbar.hidden = false;
-    toolbar.addEventListener('click', function (event) {
-      var action = event.target.getAttribute('data-tree-action');
-      if (action === 'expand') { setAll(tree, true); }
-      if (action === 'collapse') { setAll(tree, false); }
+  function tokensOf(pointer) {
+    if (pointer === '') { return []; }
+    return pointer.slice(1).split('/').map(function (t) {
+      return t.replace(/~1/g, '/').replace(/~0/g, '~');
     });
-  });
+  }
+
+  function pointerOf(tokens) {
+    return tokens.map(function (t) {
+      return '/' + String(t).replace(/~/g, '~0').replace(/\//g, '~1');
+    }).join('');
+  }
+
+  function nodeAt(pointer) {
+    return tree.querySelector('[data-path="' + CSS.escape(pointer) + '"]');
+  }
+
+  function isContainer(el) { return el && el.tagName === 'DETAILS'; }
+
+  function rowOf(el) { return isContainer(el) ? el.querySelector(':scope > summary') : el; }
+
+  function nodeOfRow(row) { return row.tagName === 'SUMMARY' ? row.parentElement : row; }
+
+  function jqPath(el) {
+    // Array indices come from the parent's kind: a key "3" and an index 3 differ.
+    var parts = [];
+    var node = el;
+    while (node && node !== tree && node.dataset.path !== '') {
+      var parent = node.parentElement.closest('details.json-node');
+      var token = tokensOf(node.dataset.path).pop();
+      if (parent && parent.classList.contains('json-array')) {
+        parts.unshift('[' + token + ']');
+      } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(token)) {
+        parts.unshift('.' + token);
+      } else {
+        parts.unshift('[' + JSON.stringify(token) + ']');
+      }
+      node = parent;
+    }
+    var path = parts.join('');
+    return path === '' ? '.' : (path[0] === '[' ? '.' + path : path);
+  }
+
+  function linkTo(pointer) {
+    var hash = '#' + pointer.split('/').map(encodeURIComponent).join('/');
+    return location.href.split('#')[0] + hash;
+  }
+
+  function say(message) { status.textContent = message; }
+
+  function copy(text, what) {
+    navigator.clipboard.writeText(text).then(
+      function () { say('Copied ' + what + '.'); },
+      function () { say('Could not copy: the browser refused clipboard access.'); }
+    );
+  }
+
+  function getText(url) {
+    return fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html, application/json' } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error('HTTP ' + response.status); }
+        return response.text();
+      });
+  }
+
+  function withParam(url, name, value) {
+    return url + (url.indexOf('?') === -1 ? '?' : '&') + name + '=' + encodeURIComponent(value);
+  }
+
+  // ---- Decorating values ----------------------------------------------------
+
+  var relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  var units = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
+
+  function relativeTime(date) {
+    var seconds = (date.getTime() - Date.now()) / 1000;
+    for (var i = 0; i < units.length; i++) {
+      if (Math.abs(seconds) >= units[i][1] || units[i][0] === 'second') {
+        return relative.format(Math.round(seconds / units[i][1]), units[i][0]);
+      }
+    }
+    return '';
+  }
+
+  function decorate(root) {
+    root.querySelectorAll('time.json-time:not([title])').forEach(function (el) {
+      var date = new Date(el.getAttribute('datetime'));
+      if (isNaN(date.getTime())) { return; }
+      el.title = date.toLocaleString();
+      var note = document.createElement('span');
+      note.className = 'json-reltime';
+      note.textContent = relativeTime(date);
+      el.after(note);
+    });
+  }
+
+  // ---- Loading more of the tree ----------------------------------------------
+
+  function loadMore(link) {
+    if (link.dataset.loading) { return Promise.resolve(); }
+    link.dataset.loading = 'true';
+    link.textContent = 'Loading…';
+    return getText(withParam(link.getAttribute('href'), 'fragment', '1')).then(function (html) {
+      var holder = document.createElement('template');
+      holder.innerHTML = html;
+      decorate(holder.content);
+      link.replaceWith(holder.content);
+    }, function (error) {
+      delete link.dataset.loading;
+      link.textContent = 'Could not load (' + error.message + '); try again';
+    });
+  }
+
+  function placeholderLink(details) {
+    var children = details.querySelector(':scope > .json-children');
+    var first = children && children.firstElementChild;
+    return first && first === children.lastElementChild && first.classList.contains('json-more') ? first : null;
+  }
+
+  function loadRegion(details, focus) {
+    // Re-render a container's children with the way to `focus` open.
+    var url = withParam(urls.tree, 'pointer', details.dataset.path);
+    url = withParam(withParam(url, 'focus', focus), 'fragment', '1');
+    return getText(url).then(function (html) {
+      var children = details.querySelector(':scope > .json-children');
+      children.innerHTML = html;
+      decorate(children);
+    });
+  }
+
+  function reveal(pointer) {
+    // Find the node, loading what lies between it and what is on the page.
+    var found = nodeAt(pointer);
+    if (found) { return Promise.resolve(found); }
+    var tokens = tokensOf(pointer);
+    for (var n = tokens.length - 1; n >= 0; n--) {
+      var ancestor = nodeAt(pointerOf(tokens.slice(0, n)));
+      if (isContainer(ancestor)) {
+        return loadRegion(ancestor, pointer).then(function () { return nodeAt(pointer); });
+      }
+    }
+    return Promise.resolve(null);
+  }
+
+  function openAncestors(el) {
+    for (var node = el.parentElement; node && node !== tree; node = node.parentElement) {
+      if (node.tagName === 'DETAILS') { node.open = true; }
+    }
+  }
+
+  function highlight(el, className) {
+    tree.querySelectorAll('.' + className).forEach(function (old) { old.classList.remove(className); });
+    el.classList.add(className);
+    openAncestors(el);
+    var row = rowOf(el);
+    row.scrollIntoView({ block: 'center' });
+  }
+
+  function showPointer(pointer, className) {
+    return reveal(pointer).then(function (el) {
+      if (!el) { say('Nothing at ' + pointer + ' in this record.'); return null; }
+      highlight(el, className);
+      return el;
+    }, function (error) { say('Could not load ' + pointer + ' (' + error.message + ').'); });
+  }
+
+  // ---- Opening and closing ---------------------------------------------------
+
+  function setDepth(scope, depth) {
+    // Open containers of `scope` less than `depth` levels below it, close the
+    // rest. Containers not loaded yet stay closed: opening them all could
+    // mean thousands of requests; they load when opened one by one.
+    var base = tokensOf(scope.dataset.path).length;
+    var skipped = 0;
+    var opened = 0;
+    var all = [scope].concat(Array.prototype.slice.call(scope.querySelectorAll('details.json-node')));
+    all.forEach(function (node) {
+      var level = tokensOf(node.dataset.path).length - base;
+      var want = level < depth;
+      if (want && placeholderLink(node)) { skipped += 1; want = false; }
+      if (want) { opened += 1; }
+      if (node.open !== want) { node.open = want; }
+    });
+    if (depth === Infinity) {
+      say('Opened ' + opened.toLocaleString() + ' loaded nodes' +
+        (skipped ? '; ' + skipped.toLocaleString() + ' not loaded yet stay closed (open one to load it).' : '.'));
+    } else if (depth === 0) {
+      say('Collapsed.');
+    } else {
+      say('Opened to depth ' + depth + (skipped ? '; ' + skipped.toLocaleString() + ' not loaded yet stay closed.' : '.'));
+    }
+  }
+
+  var DEPTHS = { expand: Infinity, collapse: 0, depth1: 1, depth2: 2, depth3: 3 };
+
+  // ---- Keyboard -------------------------------------------------------------
+
+  function visibleRows() {
+    return Array.prototype.filter.call(tree.querySelectorAll('summary, .json-leaf, .json-more'), function (row) {
+      return row.offsetParent !== null;
+    });
+  }
+
+  function focusRow(row) {
+    if (!row) { return; }
+    if (row.tagName !== 'SUMMARY' && row.tagName !== 'A') { row.tabIndex = -1; }
+    row.focus();
+    row.scrollIntoView({ block: 'nearest' });
+  }
+
+  function onTreeKey(event) {
+    var row = event.target.closest('summary, .json-leaf, .json-more');
+    if (!row || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var node = row.classList.contains('json-more') ? null : nodeOfRow(row);
+    var rows, index;
+    switch (event.key) {
+      case 'ArrowDown':
+      case 'ArrowUp':
+        rows = visibleRows();
+        index = rows.indexOf(row) + (event.key === 'ArrowDown' ? 1 : -1);
+        focusRow(rows[Math.max(0, Math.min(rows.length - 1, index))]);
+        break;
+      case 'ArrowRight':
+        if (isContainer(node) && !node.open) { node.open = true; } else if (isContainer(node)) {
+          focusRow(node.querySelector(':scope > .json-children > *'));
+        }
+        break;
+      case 'ArrowLeft':
+        if (isContainer(node) && node.open) { node.open = false; } else {
+          var parent = row.parentElement.closest('details.json-node');
+          if (parent && parent.dataset.path !== undefined) { focusRow(rowOf(parent)); }
+        }
+        break;
+      case 'Home': rows = visibleRows(); focusRow(rows[0]); break;
+      case 'End': rows = visibleRows(); focusRow(rows[rows.length - 1]); break;
+      default:
+        if (node && runAction(keyActions[event.key], node)) { break; }
+        return;
+    }
+    event.preventDefault();
+  }
+
+  // ---- The node bar: path, copy buttons, subtree controls -------------------
+
+  var bar, barNode, hideTimer;
+  var keyActions = { c: 'copy-path', p: 'copy-pointer', v: 'copy-value', l: 'copy-link',
+    '*': 'expand', '-': 'collapse', '1': 'depth1', '2': 'depth2', '3': 'depth3' };
+
+  function showBar(node) {
+    clearTimeout(hideTimer);
+    barNode = node;
+    bar.querySelector('.node-path').textContent = jqPath(node);
+    bar.querySelector('.node-pointer').textContent = node.dataset.path || '/';
+    bar.querySelectorAll('.container-only').forEach(function (el) { el.hidden = !isContainer(node); });
+    var rect = rowOf(node).getBoundingClientRect();
+    var treeRect = tree.getBoundingClientRect();
+    bar.hidden = false;
+    bar.style.top = (window.scrollY + rect.top) + 'px';
+    bar.style.left = (window.scrollX + treeRect.right - bar.offsetWidth - 4) + 'px';
+  }
+
+  function hideBarSoon() {
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(function () { bar.hidden = true; }, 400);
+  }
+
+  function runAction(action, node) {
+    if (!action) { return false; }
+    var pointer = node.dataset.path;
+    if (action === 'copy-path') { copy(jqPath(node), 'the path ' + jqPath(node)); }
+    if (action === 'copy-pointer') { copy(pointer || '/', 'the pointer ' + (pointer || '/')); }
+    if (action === 'copy-link') { copy(linkTo(pointer), 'a link to this node'); }
+    if (action === 'copy-value') {
+      // From the server: exact integers, whole strings, parts not yet loaded.
+      getText(withParam(urls.raw, 'pointer', pointer) + '&pretty=1').then(
+        function (text) { copy(text, 'the value as JSON'); },
+        function (error) { say('Could not fetch the value (' + error.message + ').'); }
+      );
+    }
+    if (action in DEPTHS) {
+      if (!isContainer(node)) { return false; }
+      setDepth(node, DEPTHS[action]);
+    }
+    return true;
+  }
+
+  // ---- Filter ---------------------------------------------------------------
+
+  var matches = [];
+  var current = -1;
+  var searchTimer;
+  var lastQuery = '';
+
+  function showMatch(index) {
+    if (!matches.length) { return; }
+    current = (index + matches.length) % matches.length;
+    viewer.querySelector('.filter-count').textContent =
+      (current + 1).toLocaleString() + ' of ' + matchTotal.toLocaleString() +
+      (matchTotal > matches.length ? ' (first ' + matches.length.toLocaleString() + ' listed)' : '');
+    showPointer(matches[current], 'json-hit');
+  }
+
+  var matchTotal = 0;
+
+  function runSearch(query) {
+    lastQuery = query;
+    var count = viewer.querySelector('.filter-count');
+    if (!query) {
+      matches = []; matchTotal = 0; count.textContent = '';
+      tree.querySelectorAll('.json-hit').forEach(function (el) { el.classList.remove('json-hit'); });
+      return;
+    }
+    count.textContent = 'Searching…';
+    getText(withParam(urls.search, 'q', query)).then(function (text) {
+      if (query !== lastQuery) { return; }
+      var result = JSON.parse(text);
+      matches = result.pointers;
+      matchTotal = result.count;
+      current = -1;
+      if (!matches.length) { count.textContent = 'No matches'; return; }
+      showMatch(0);
+    }, function (error) { count.textContent = 'Search failed (' + error.message + ')'; });
+  }
+
+  // ---- Raw view ---------------------------------------------------------------
+
+  var RAW_SHOWN_CHARS = 2000000;
+
+  function toggleRaw(button) {
+    var raw = viewer.querySelector('.raw-view');
+    var showRaw = raw.hidden;
+    raw.hidden = !showRaw;
+    tree.hidden = showRaw;
+    button.setAttribute('aria-pressed', String(showRaw));
+    button.textContent = showRaw ? 'Tree view' : 'Raw JSON view';
+    if (showRaw && !raw.dataset.loaded) {
+      raw.dataset.loaded = 'true';
+      var pre = raw.querySelector('pre');
+      pre.textContent = 'Loading…';
+      getText(withParam(urls.raw, 'pretty', '1')).then(function (text) {
+        raw.fullText = text;
+        pre.textContent = text.length > RAW_SHOWN_CHARS ? text.slice(0, RAW_SHOWN_CHARS) : text;
+        if (text.length > RAW_SHOWN_CHARS) {
+          say('The raw view shows the first ' + RAW_SHOWN_CHARS.toLocaleString() + ' of ' +
+            text.length.toLocaleString() + ' characters; Copy all and Download have everything.');
+        }
+      }, function (error) { pre.textContent = 'Could not load the raw JSON (' + error.message + ').'; });
+    }
+  }
+
+  // ---- Wiring -------------------------------------------------------------------
+
+  function onClick(event) {
+    var more = event.target.closest('a.json-more');
+    if (more && tree.contains(more)) {
+      event.preventDefault();
+      var details = more.closest('details.json-node');
+      loadMore(more).then(function () { if (details) { focusRow(rowOf(details)); } });
+      return;
+    }
+    var showAll = event.target.closest('a.json-show-all');
+    if (showAll) {
+      event.preventDefault();
+      getText(showAll.getAttribute('href')).then(function (text) {
+        var value = JSON.parse(text);
+        var span = showAll.previousElementSibling;
+        span.textContent = JSON.stringify(value);
+        span.classList.remove('json-truncated');
+        showAll.remove();
+      });
+      return;
+    }
+    var control = event.target.closest('[data-tree-action]');
+    if (control) {
+      var action = control.getAttribute('data-tree-action');
+      if (control.closest('.node-bar')) { runAction(action, barNode); return; }
+      if (action === 'raw') { toggleRaw(control); }
+      if (action === 'next') { showMatch(current + 1); }
+      if (action === 'previous') { showMatch(current - 1); }
+      if (action === 'copy-all') {
+        var raw = viewer.querySelector('.raw-view');
+        if (raw.fullText) { copy(raw.fullText, 'the whole record'); }
+      }
+      if (action in DEPTHS) { setDepth(tree.querySelector('details.json-node'), DEPTHS[action]); }
+    }
+  }
+
+  function onToggle(event) {
+    var details = event.target;
+    if (details.open && isContainer(details)) {
+      var link = placeholderLink(details);
+      if (link && link.dataset.offset === '0') { loadMore(link); }
+    }
+  }
+
+  function followHash() {
+    var hash = location.hash.slice(1);
+    if (hash === '' || hash[0] !== '/') { return; }
+    var pointer;
+    try { pointer = decodeURIComponent(hash); } catch (error) { return; }
+    showPointer(pointer, 'json-target');
+  }
+
+  function init() {
+    viewer = document.querySelector('.run-viewer');
+    if (!viewer) { return; }
+    tree = viewer.querySelector('.json-tree');
+    status = viewer.querySelector('.viewer-status');
+    bar = viewer.querySelector('.node-bar');
+    urls = { tree: viewer.dataset.treeUrl, search: viewer.dataset.searchUrl, raw: viewer.dataset.rawUrl };
+    viewer.querySelectorAll('[data-needs-js]').forEach(function (el) { el.hidden = false; });
+    decorate(tree);
+
+    viewer.addEventListener('click', onClick);
+    tree.addEventListener('toggle', onToggle, true);  // toggle does not bubble
+    tree.addEventListener('keydown', onTreeKey);
+    tree.addEventListener('mouseover', function (event) {
+      var row = event.target.closest('summary, .json-leaf');
+      if (row) { showBar(nodeOfRow(row)); }
+    });
+    tree.addEventListener('focusin', function (event) {
+      var row = event.target.closest('summary, .json-leaf');
+      if (row) { showBar(nodeOfRow(row)); }
+    });
+    tree.addEventListener('mouseleave', hideBarSoon);
+    bar.addEventListener('mouseenter', function () { clearTimeout(hideTimer); });
+    bar.addEventListener('mouseleave', hideBarSoon);
+
+    var filter = viewer.querySelector('.filter-input');
+    filter.addEventListener('input', function () {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(function () { runSearch(filter.value.trim()); }, 200);
+    });
+    filter.addEventListener('keydown', function (event) {
+      if (event.key !== 'Enter') { return; }
+      event.preventDefault();
+      if (filter.value.trim() !== lastQuery) { clearTimeout(searchTimer); runSearch(filter.value.trim()); return; }
+      showMatch(current + (event.shiftKey ? -1 : 1));
+    });
+    document.addEventListener('keydown', function (event) {
+      var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+      if (event.key === '/' && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        filter.focus();
+        filter.select();
+      }
+    });
+    window.addEventListener('hashchange', followHash);
+    followHash();
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', init);
+  } else {
+    init();
+  }
 }());

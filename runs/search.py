@@ -21,7 +21,7 @@ NODE_MARK = "\x1e"  # between nodes; neither can be typed into a query
 @dataclass(frozen=True)
 class SearchResult:
     count: int  # nodes that match
-    pointers: list[str]  # the first matches' JSON Pointers, in document order
+    pointers: list[str]  # JSON Pointers of the requested matches, in document order
 
 
 class SearchIndex:
@@ -62,8 +62,8 @@ class SearchIndex:
         self._parents = parents
         self._keys = keys
 
-    def search(self, query: str, limit: int = 500) -> SearchResult:
-        """Return how many nodes match `query` and the pointers of the first `limit`."""
+    def search(self, query: str, limit: int = 500, offset: int = 0) -> SearchResult:
+        """Return how many nodes match `query`, and pointers of matches [offset, offset + limit)."""
         needle = query.lower()
         if not needle or KEY_MARK in needle or NODE_MARK in needle:
             return SearchResult(0, [])
@@ -75,9 +75,9 @@ class SearchIndex:
         while position != -1:
             node = bisect_right(starts, position) - 1
             if node != last:
-                count += 1
-                if len(matches) < limit:
+                if offset <= count < offset + limit:
                     matches.append(node)
+                count += 1
                 last = node
             # Skip to the next node: one hit per node is enough.
             position = find(needle, starts[node + 1] if node + 1 < len(starts) else len(text))

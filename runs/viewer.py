@@ -105,15 +105,21 @@ def _breadcrumbs(pointer: str) -> list[tuple[str, str]]:
 
 @require_GET
 def run_search(request: HttpRequest, run_id: str) -> HttpResponse:
-    """JSON {count, pointers}: the nodes whose key or value holds ?q=, in order."""
+    """JSON {count, offset, pointers}: nodes whose key or value holds ?q=, in order.
+
+    Pointers of SEARCH_RESULTS matches from ?offset= (default 0) on.
+    """
     query = request.GET.get("q", "")
     if len(query) > SEARCH_QUERY_CHARS:
         return JsonResponse({"error": f"Search for at most {SEARCH_QUERY_CHARS} characters."}, status=400)
     parsed = records.load(run_id)
     if parsed is None:
         return JsonResponse({"error": "This dashboard holds no stored record of this run."}, status=404)
-    result = parsed.search_index().search(query, limit=SEARCH_RESULTS)
-    return JsonResponse({"query": query, "count": result.count, "pointers": result.pointers})
+    offset = _int_param(request, "offset", 0)
+    result = parsed.search_index().search(query, limit=SEARCH_RESULTS, offset=offset)
+    return JsonResponse(
+        {"query": query, "count": result.count, "offset": offset, "pointers": result.pointers}
+    )
 
 
 def subtree_json(request: HttpRequest, parsed: records.ParsedRecord, pointer: str) -> HttpResponse:

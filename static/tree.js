@@ -297,38 +297,50 @@
 
   // ---- Filter ---------------------------------------------------------------
 
-  var matches = [];
-  var current = -1;
+  // Matches come from the server in pages of pointers, fetched as stepping
+  // reaches them, so the count and stepping cover the whole record.
+  var search = { query: '', total: 0, current: -1, pages: {}, pageSize: 1 };
   var searchTimer;
-  var lastQuery = '';
 
-  function showMatch(index) {
-    if (!matches.length) { return; }
-    current = (index + matches.length) % matches.length;
-    viewer.querySelector('.filter-count').textContent =
-      (current + 1).toLocaleString() + ' of ' + matchTotal.toLocaleString() +
-      (matchTotal > matches.length ? ' (first ' + matches.length.toLocaleString() + ' listed)' : '');
-    showPointer(matches[current], 'json-hit');
+  function matchPointer(index) {
+    var offset = Math.floor(index / search.pageSize) * search.pageSize;
+    var page = search.pages[offset];
+    if (page) { return Promise.resolve(page[index - offset]); }
+    var query = search.query;
+    return getText(withParam(withParam(urls.search, 'q', query), 'offset', offset)).then(function (text) {
+      var result = JSON.parse(text);
+      if (query === search.query) { search.pages[offset] = result.pointers; }
+      return result.pointers[index - offset];
+    });
   }
 
-  var matchTotal = 0;
+  function showMatch(index) {
+    if (!search.total) { return; }
+    search.current = (index + search.total) % search.total;
+    var wanted = search.current;
+    viewer.querySelector('.filter-count').textContent =
+      (wanted + 1).toLocaleString() + ' of ' + search.total.toLocaleString();
+    matchPointer(wanted).then(function (pointer) {
+      if (wanted === search.current && pointer !== undefined) { showPointer(pointer, 'json-hit'); }
+    });
+  }
 
   function runSearch(query) {
-    lastQuery = query;
     var count = viewer.querySelector('.filter-count');
+    search = { query: query, total: 0, current: -1, pages: {}, pageSize: 1 };
     if (!query) {
-      matches = []; matchTotal = 0; count.textContent = '';
+      count.textContent = '';
       tree.querySelectorAll('.json-hit').forEach(function (el) { el.classList.remove('json-hit'); });
       return;
     }
     count.textContent = 'Searching…';
     getText(withParam(urls.search, 'q', query)).then(function (text) {
-      if (query !== lastQuery) { return; }
+      if (query !== search.query) { return; }
       var result = JSON.parse(text);
-      matches = result.pointers;
-      matchTotal = result.count;
-      current = -1;
-      if (!matches.length) { count.textContent = 'No matches'; return; }
+      search.total = result.count;
+      search.pageSize = Math.max(1, result.pointers.length);
+      search.pages[0] = result.pointers;
+      if (!search.total) { count.textContent = 'No matches'; return; }
       showMatch(0);
     }, function (error) { count.textContent = 'Search failed (' + error.message + ')'; });
   }
@@ -386,13 +398,17 @@
       var action = control.getAttribute('data-tree-action');
       if (control.closest('.node-bar')) { runAction(action, barNode); return; }
       if (action === 'raw') { toggleRaw(control); }
-      if (action === 'next') { showMatch(current + 1); }
-      if (action === 'previous') { showMatch(current - 1); }
+      if (action === 'next') { showMatch(search.current + 1); }
+      if (action === 'previous') { showMatch(search.current - 1); }
       if (action === 'copy-all') {
         var raw = viewer.querySelector('.raw-view');
         if (raw.fullText) { copy(raw.fullText, 'the whole record'); }
       }
-      if (action in DEPTHS) { setDepth(tree.querySelector('details.json-node'), DEPTHS[action]); }
+      if (action in DEPTHS) {
+        var root = tree.querySelector('details.json-node');
+        setDepth(root, DEPTHS[action]);
+        root.open = true;  // the whole tree keeps its top level in view
+      }
     }
   }
 
@@ -445,8 +461,8 @@
     filter.addEventListener('keydown', function (event) {
       if (event.key !== 'Enter') { return; }
       event.preventDefault();
-      if (filter.value.trim() !== lastQuery) { clearTimeout(searchTimer); runSearch(filter.value.trim()); return; }
-      showMatch(current + (event.shiftKey ? -1 : 1));
+      if (filter.value.trim() !== search.query) { clearTimeout(searchTimer); runSearch(filter.value.trim()); return; }
+      showMatch(search.current + (event.shiftKey ? -1 : 1));
     });
     document.addEventListener('keydown', function (event) {
       var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);

@@ -35,6 +35,8 @@ def archal(archal_server: SampleArchalServer, settings) -> SampleArchalServer:
     settings.ARCHAL_TIMEOUT = 1.0
     settings.ARCHAL_MAX_BYTES = 1_000_000
     settings.ARCHAL_SAMPLE_API = False
+    # The foundation's tests read pages signed out; tests of sign-in turn it on.
+    settings.REQUIRE_LOGIN = False
     # Tests do not run collectstatic, so no manifest of hashed names exists.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -53,3 +55,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+# --- Browser tests (Playwright, pytest-playwright's fixtures) -----------------
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls
+# the tests make around it are still synchronous, which is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, with no background traffic to hosts we cannot reach."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "permissions": ["clipboard-read", "clipboard-write"]}

@@ -31,6 +31,24 @@ RECORDS = {
     # Beyond 64 bits: orjson refuses it, so the stdlib parser must take over.
     "run_huge_int": b'{"id": 123456789012345678901234567890, "n": -9223372036854775809}',
     "run/with?odd#chars": b'{"odd": true}',
+    # Wider than one page and deeper than the node budget: the viewer's lazy paths.
+    "run_wide": json.dumps(
+        {
+            "id": "run_wide",
+            "big_id": 505874924095815681,
+            "log": "line of agent output\n" * 60,
+            "trace": [
+                {
+                    "step": i,
+                    "at": f"2025-11-04T14:{i // 60 % 60:02d}:{i % 60:02d}Z",
+                    "tool": "slack.post_message" if i % 2 else "github.create_issue",
+                    "args": {"text": f"message {i}", "url": f"https://api.github.clone.archal.ai/issues/{i}"},
+                }
+                for i in range(5000)
+            ],
+            "needle": {"deep": {"deeper": {"deepest": "Zebra-Unique-Value"}}},
+        }
+    ).encode(),
 }
 
 

@@ -91,9 +91,11 @@ def test_make_run_launcher_serves_sample_runs_without_a_token(tmp_path):
         assert page is not None, "the dashboard did not start"
         assert page.status_code == 200
         assert "bundled sample Archal API" in page.text
+        assert "Sign-in is off" in page.text  # make run needs no account, and says so
         assert json.loads(requests.get(page.url + "raw", timeout=10).content)["id"] == SAMPLE_RUN_IDS[0]
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output, _ = process.communicate(timeout=20)
     assert "ARCHAL_TOKEN is not set" in output
+    assert "Sign-in is off (REQUIRE_LOGIN=false)" in output
     assert f"http://127.0.0.1:{port}/runs/{SAMPLE_RUN_IDS[0]}/" in output

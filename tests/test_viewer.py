@@ -1,0 +1,129 @@
+"""The viewer's on-demand parts: subtrees, search and raw subtrees, from the snapshot."""
+
+from __future__ import annotations
+
+import json
+
+import html5lib
+import pytest
+from django.urls import reverse
+
+from runs import records
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, run_id: str = "run_wide") -> str:
+    return reverse(f"runs:{name}", kwargs={"run_id": run_id})
+
+
+@pytest.fixture
+def viewed(client, archal):
+    """The wide run, viewed once: its snapshot is stored; then a cold cache."""
+    assert client.get(url("detail")).status_code == 200
+    records.forget_all()
+    archal.requests.clear()
+    return client
+
+
+def test_first_response_stays_small_for_a_wide_record(client, settings):
+    settings.TREE_NODE_BUDGET = 1500
+    response = client.get(url("detail"))
+    assert response.status_code == 200
+    tree = html5lib.parseFragment(response.content.decode(), namespaceHTMLElements=False)
+    nodes = tree.findall(".//details") + tree.findall(".//div[@class='json-leaf']")
+    assert len(nodes) <= 1500 + 2  # the budget, and the root
+    assert len(response.content) < 400_000
+
+
+def test_subtree_fragment_comes_from_the_snapshot_without_calling_archal(viewed, archal):
+    response = viewed.get(url("tree"), {"pointer": "/trace", "offset": "100", "end": "5000", "fragment": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not html.startswith("<!doctype")
+    assert 'data-path="/trace/100"' in html and 'data-path="/trace/199"' in html
+    assert 'data-path="/trace/200"' not in html
+    assert 'data-offset="200" data-end="5000"' in html
+    assert archal.requests == []
+
+
+def test_subtree_with_focus_reaches_a_node_on_a_later_page(viewed):
+    response = viewed.get(
+        url("tree"), {"pointer": "/trace", "focus": "/trace/4321/args/text", "fragment": "1"}
+    )
+    assert 'data-path="/trace/4321/args/text"' in response.content.decode()
+
+
+def test_subtree_without_javascript_is_a_whole_page_with_breadcrumbs(viewed):
+    response = viewed.get(url("tree"), {"pointer": "/trace/7"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith("<!doctype html>")
+    assert 'aria-label="Path in the record"' in html
+    assert 'data-path="/trace/7/args"' in html
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [({"pointer": "/nope"}, 404), ({"pointer": "/trace/99999"}, 404), ({"pointer": "/id"}, 400), ({"pointer": "x"}, 404)],
+)
+def test_subtree_of_a_bad_pointer_is_a_clear_error(viewed, params, status):
+    assert viewed.get(url("tree"), params).status_code == status
+
+
+def test_subtree_of_a_run_never_fetched_is_404(client):
+    response = client.get(url("tree", "run_small"), {"pointer": ""})
+    assert response.status_code == 404
+    assert b"no stored record" in response.content
+
+
+def test_search_covers_parts_not_in_the_page(viewed, archal):
+    response = viewed.get(url("search"), {"q": "zebra-unique"})
+    assert response.json() == {
+        "query": "zebra-unique",
+        "count": 1,
+        "offset": 0,
+        "pointers": ["/needle/deep/deeper/deepest"],
+    }
+    assert archal.requests == []
+
+
+def test_search_counts_every_match_and_lists_them_in_order(viewed):
+    data = viewed.get(url("search"), {"q": "MESSAGE 49"}).json()
+    assert data["count"] == 111  # message 49, 490-499, 4900-4999
+    assert data["pointers"][0] == "/trace/49/args/text"
+
+
+def test_search_pages_through_matches_with_an_offset(viewed):
+    data = viewed.get(url("search"), {"q": "slack.post", "offset": "2000"}).json()
+    assert data["count"] == 2500
+    assert len(data["pointers"]) == 500
+    assert data["pointers"][0] == "/trace/4001/tool"
+
+
+def test_overlong_search_is_refused(viewed):
+    assert viewed.get(url("search"), {"q": "x" * 201}).status_code == 400
+
+
+def test_raw_subtree_is_exact_json(viewed, archal):
+    response = viewed.get(url("raw"), {"pointer": "/big_id"})
+    assert response["Content-Type"] == "application/json"
+    assert response.content == b"505874924095815681"
+    step = json.loads(viewed.get(url("raw"), {"pointer": "/trace/3"}).content)
+    assert step["args"]["text"] == "message 3"
+    assert archal.requests == []
+
+
+def test_raw_subtree_of_missing_pointer_is_404(viewed):
+    assert viewed.get(url("raw"), {"pointer": "/trace/5000"}).status_code == 404
+
+
+def test_raw_subtree_of_a_run_not_yet_fetched_fetches_it(client, archal):
+    response = client.get(url("raw", "run_huge_int"), {"pointer": "/id"})
+    assert response.content == b"123456789012345678901234567890"
+    assert [path for path, _ in archal.requests] == ["/api/runs/run_huge_int"]
+
+
+def test_pretty_raw_is_indented(viewed):
+    text = viewed.get(url("raw"), {"pretty": "1"}).content.decode()
+    assert text.startswith('{\n  "id": "run_wide"')

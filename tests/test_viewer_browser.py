@@ -1,0 +1,164 @@
+"""The run viewer in a real Chromium: lazy parts, filter, deep links, paths, keyboard."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def wide(live_server, page):
+    page.goto(f"{live_server.url}/runs/run_wide/")
+    return page
+
+
+def node(page, pointer: str):
+    return page.locator(f'[data-path="{pointer}"]')
+
+
+def test_deep_link_beyond_the_first_response_opens_and_highlights_its_node(live_server, page):
+    page.goto(f"{live_server.url}/runs/run_wide/#/trace/4321/args/text")
+    target = node(page, "/trace/4321/args/text")
+    expect(target).to_have_class(re.compile("json-target"))
+    expect(target).to_be_in_viewport()
+    assert node(page, "/trace/4321/args").evaluate("el => el.open")
+
+
+def test_filter_finds_a_value_outside_the_page_and_steps_through_matches(wide):
+    wide.keyboard.press("/")
+    expect(wide.locator("#tree-filter")).to_be_focused()
+    wide.keyboard.type("message 4999")
+    expect(wide.locator(".filter-count")).to_have_text("1 of 1")
+    hit = node(wide, "/trace/4999/args/text")
+    expect(hit).to_have_class(re.compile("json-hit"))
+    expect(hit).to_be_in_viewport()
+    wide.locator("#tree-filter").fill("slack.post")
+    expect(wide.locator(".filter-count")).to_have_text("1 of 2,500")
+    wide.keyboard.press("Enter")
+    expect(wide.locator(".filter-count")).to_have_text("2 of 2,500")
+    expect(node(wide, "/trace/3/tool")).to_have_class(re.compile("json-hit"))
+    wide.keyboard.press("Shift+Enter")
+    wide.keyboard.press("Shift+Enter")
+    expect(wide.locator(".filter-count")).to_have_text("2,500 of 2,500")
+    expect(node(wide, "/trace/4999/tool")).to_have_class(re.compile("json-hit"))
+
+
+def test_placeholders_load_when_opened_and_more_links_load_the_next_page(wide):
+    more = wide.locator('details[data-path="/trace"] > .json-children > a.json-more')
+    expect(more).to_have_text("… 4,900 more")
+    more.click()
+    expect(node(wide, "/trace/199")).to_have_count(1)
+    expect(wide.locator('details[data-path="/trace"] > .json-children > a.json-more')).to_have_text("… 4,800 more")
+    placeholder = node(wide, "/trace/150")
+    placeholder.locator("> summary").click()
+    expect(node(wide, "/trace/150/args/text")).to_have_count(1)
+
+
+def test_expand_all_opens_what_is_loaded_and_says_what_it_left_closed(live_server, page, settings):
+    settings.TREE_NODE_BUDGET = 300
+    page.goto(f"{live_server.url}/runs/run_wide/")
+    wide = page
+    assert wide.locator("details.json-node[open]").count() < 20
+    wide.get_by_role("button", name="Expand all").click()
+    expect(wide.locator(".viewer-status")).to_contain_text("not loaded yet stay closed")
+    assert node(wide, "/trace/0").evaluate("el => el.open")
+    assert not node(wide, "/trace/99").evaluate("el => el.open")  # a placeholder
+
+
+def test_depth_buttons_open_the_tree_to_that_depth(wide):
+    wide.get_by_role("button", name="Open to depth 1").click()
+    assert not node(wide, "/trace").evaluate("el => el.open")
+    wide.get_by_role("button", name="Open to depth 2").click()
+    assert node(wide, "/trace").evaluate("el => el.open")
+    assert not node(wide, "/trace/0").evaluate("el => el.open")
+
+
+def test_keyboard_moves_opens_and_closes(wide):
+    summary = node(wide, "/trace").locator("> summary")
+    summary.focus()
+    wide.keyboard.press("ArrowLeft")
+    assert not node(wide, "/trace").evaluate("el => el.open")
+    wide.keyboard.press("ArrowRight")
+    assert node(wide, "/trace").evaluate("el => el.open")
+    wide.keyboard.press("ArrowDown")
+    expect(node(wide, "/trace/0").locator("> summary")).to_be_focused()
+    wide.keyboard.press("ArrowUp")
+    expect(summary).to_be_focused()
+    wide.keyboard.press("ArrowUp")
+    expect(node(wide, "/log")).to_be_focused()
+
+
+def test_node_bar_shows_paths_and_copies_path_value_and_link(wide):
+    node(wide, "/big_id").hover()
+    bar = wide.locator(".node-bar")
+    expect(bar.locator(".node-path")).to_have_text(".big_id")
+    bar.get_by_role("button", name="JSON").click()
+    expect(wide.locator(".viewer-status")).to_have_text("Copied the value as JSON.")
+    assert wide.evaluate("navigator.clipboard.readText()") == "505874924095815681"
+    node(wide, "/trace/2").locator("> summary").click()
+    node(wide, "/trace/2/args").locator("> summary").click()
+    node(wide, "/trace/2/args/text").hover()
+    expect(bar.locator(".node-path")).to_have_text(".trace[2].args.text")
+    bar.get_by_role("button", name="Path").click()
+    expect(wide.locator(".viewer-status")).to_contain_text("Copied the path")
+    assert wide.evaluate("navigator.clipboard.readText()") == ".trace[2].args.text"
+    bar.get_by_role("button", name="Link").click()
+    expect(wide.locator(".viewer-status")).to_have_text("Copied a link to this node.")
+    assert wide.evaluate("navigator.clipboard.readText()").endswith("/runs/run_wide/#/trace/2/args/text")
+
+
+def test_keyboard_copies_the_pointer_of_the_focused_node(wide):
+    node(wide, "/trace").locator("> summary").focus()
+    wide.keyboard.press("p")
+    expect(wide.locator(".viewer-status")).to_contain_text("Copied the pointer")
+    assert wide.evaluate("navigator.clipboard.readText()") == "/trace"
+
+
+def test_long_string_shows_all_on_request_keeping_line_breaks(wide):
+    link = node(wide, "/log").locator("a.json-show-all")
+    expect(link).to_contain_text("show all 1,260 characters")
+    link.click()
+    expect(link).to_have_count(0)
+    text = node(wide, "/log").locator(".json-string").inner_text()
+    assert text.count("line of agent output") == 60
+
+
+def test_urls_are_safe_links_and_timestamps_show_relative_time(wide):
+    node(wide, "/trace/0").locator("> summary").click()
+    node(wide, "/trace/0/args").locator("> summary").click()
+    link = node(wide, "/trace/0/args/url").locator("a")
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    stamp = node(wide, "/trace/0/at").locator("time")
+    assert stamp.get_attribute("title")
+    expect(node(wide, "/trace/0/at").locator(".json-reltime")).to_have_text(re.compile(r"ago|last|year|month"))
+
+
+def test_raw_view_shows_the_record_as_pretty_json(wide):
+    wide.get_by_role("button", name="Raw JSON view").click()
+    pre = wide.locator(".raw-view pre")
+    expect(pre).to_contain_text('"id": "run_wide"')
+    assert json.loads(pre.inner_text())["big_id"] == 505874924095815681
+    expect(wide.locator(".json-tree")).to_be_hidden()
+    wide.get_by_role("button", name="Copy all").click()
+    assert wide.evaluate("navigator.clipboard.readText()").startswith('{\n  "id": "run_wide"')
+
+
+def test_pages_load_nothing_from_other_hosts(live_server, page):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_server.url}/runs/run_wide/")
+    page.goto(f"{live_server.url}/")
+    assert requested and all(url.startswith(live_server.url) for url in requested)
+
+
+@pytest.mark.parametrize("path", ["/", "/runs/run_wide/", "/runs/run_missing/"])
+def test_axe_finds_no_accessibility_violations(live_server, page, path):
+    page.goto(f"{live_server.url}{path}")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
@@ -40,13 +39,18 @@ def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     outcome = _fetch(request, run_id)
     if not isinstance(outcome, upstream.RunFound):
         return outcome_page(request, run_id, outcome)
+    return run_page(request, records.load(run_id), elapsed_ms=outcome.elapsed_ms)
+
+
+def run_page(request: HttpRequest, parsed: records.ParsedRecord, elapsed_ms: int) -> HttpResponse:
+    """The page of a run's record: its tree within the node budget."""
     context = {
-        "run_id": run_id,
-        "tree": render_json_tree(outcome.record, tree_links(run_id)),
-        "fetched_at": timezone.now(),
-        "size_bytes": len(outcome.body),
-        "elapsed_ms": outcome.elapsed_ms,
-        "form": RunLookupForm(initial={"run_id": run_id}),
+        "run_id": parsed.run_id,
+        "tree": render_json_tree(parsed.record, tree_links(parsed.run_id)),
+        "fetched_at": parsed.fetched_at,
+        "size_bytes": parsed.size_bytes,
+        "elapsed_ms": elapsed_ms,
+        "form": RunLookupForm(initial={"run_id": parsed.run_id}),
     }
     return render(request, "runs/detail.html", context)
 
@@ -82,13 +86,18 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
 def _fetch(request: HttpRequest, run_id: str) -> upstream.Outcome:
     throttle.check_lookup_allowed(request)  # raises LookupsThrottled: a 429 page (runs.middleware)
     outcome = upstream.fetch_run(run_id)
+    remember_outcome(request, run_id, outcome)
+    return outcome
+
+
+def remember_outcome(request: HttpRequest, run_id: str, outcome: upstream.Outcome) -> None:
+    """Record the lookup; for a found run, keep its record (snapshot and parsed cache)."""
     Lookup.objects.record(
         run_id, outcome, user=request.user, client_address=throttle.client_address(request)
     )
     if isinstance(outcome, upstream.RunFound):
         stored = Snapshot.objects.store(run_id, outcome.body)
         records.remember(records.ParsedRecord(run_id=run_id, record=outcome.record, **stored))
-    return outcome
 
 
 def _run_id_problem(request: HttpRequest, run_id: str) -> HttpResponse | None:

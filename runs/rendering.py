@@ -26,11 +26,31 @@ from urllib.parse import quote
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
-URL_PATTERN = re.compile(r"https?://[^\s\x00-\x1f\x7f]+\Z", re.IGNORECASE)
+URL_PATTERN = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+\Z", re.IGNORECASE)
 TIMESTAMP_PATTERN = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})\Z"
 )
 PREVIEW_CHARS = 60
+# Characters a page cannot show (controls) or even encode (lone surrogates,
+# which the stdlib parser lets through): shown as JSON escapes instead.
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """Return `text` with the characters a page cannot show as JSON escapes (\\u0000)."""
+    if INVISIBLE.search(text) is None:
+        return text
+    return INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _text(text: str) -> str:
+    """`text` as HTML text: visible and escaped."""
+    return escape(visible(text), quote=False)
+
+
+def _attr(text: str) -> str:
+    """`text` as an HTML attribute value: visible and escaped, quotes too."""
+    return escape(visible(text))
 
 
 @dataclass(frozen=True)
@@ -118,21 +138,21 @@ def _page_around(position: int | None, start: int, end: int, page_size: int) -> 
 
 def _string_html(value: str, pointer: str, links: TreeLinks, limit: int) -> str:
     if len(value) > limit:
-        shown = escape(value[:limit], quote=False)
-        url = escape(f"{links.raw}?pointer={quote(pointer, safe='')}")
+        shown = _text(value[:limit])
+        url = escape(f"{links.raw}?pointer={quote(visible(pointer), safe='')}")
         return (
             f'<span class="json-string json-truncated">"{shown}…"</span>'
             f' <a class="json-show-all" href="{url}">show all {len(value):,} characters</a>'
         )
-    text = escape(value, quote=False)
+    text = _text(value)
     if URL_PATTERN.match(value):
-        href = escape(value)
+        href = _attr(value)
         return (
             f'<a class="json-string json-url" href="{href}" rel="noopener noreferrer"'
             f' target="_blank">"{text}"</a>'
         )
     if TIMESTAMP_PATTERN.match(value):
-        return f'<time class="json-string json-time" datetime="{escape(value)}">"{text}"</time>'
+        return f'<time class="json-string json-time" datetime="{_attr(value)}">"{text}"</time>'
     return f'<span class="json-string">"{text}"</span>'
 
 
@@ -175,7 +195,7 @@ def _preview(container: dict | list) -> str:
         text = text[:PREVIEW_CHARS]
     if len(parts) < len(container) or len(text) < length - 2:
         text += " …"
-    return escape(text, quote=False)
+    return _text(text)
 
 
 def _count_label(container: dict | list) -> str:
@@ -255,7 +275,7 @@ class _TreeWriter:
                 append(item)
                 continue
             key_html, node, path, depth, rest = item
-            path_attr = escape(path)
+            path_attr = _attr(path)
             if isinstance(node, (dict, list)) and node:
                 kind = "object" if isinstance(node, dict) else "array"
                 loaded = id(node) in self.windows
@@ -294,7 +314,7 @@ class _TreeWriter:
             stack.append(self.more_link(pointer, end, high))
         for key, child in reversed(_children(node, start, end)):
             key_html = (
-                f'<span class="json-key">{escape(key, quote=False)}</span>'
+                f'<span class="json-key">{_text(key)}</span>'
                 if is_object
                 else f'<span class="json-index">{key}</span>'
             )
@@ -305,7 +325,7 @@ class _TreeWriter:
 
     def more_link(self, pointer: str, start: int, end: int, placeholder: bool = False) -> str:
         """A link that loads children [start, end) of the container at `pointer`."""
-        url = f"{self.links.tree}?pointer={quote(pointer, safe='')}&offset={start}&end={end}"
+        url = f"{self.links.tree}?pointer={quote(visible(pointer), safe='')}&offset={start}&end={end}"
         count = end - start
         if placeholder:
             label = f"Load {count:,} {'entry' if count == 1 else 'entries'}"

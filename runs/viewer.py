@@ -30,11 +30,12 @@ def tree_links(run_id: str) -> TreeLinks:
 
 
 def dumps(value: object, pretty: bool = False) -> bytes:
-    """Return `value` as JSON; exact for integers orjson cannot hold (beyond 64 bits)."""
+    """Return `value` as JSON; exact for what orjson refuses (integers beyond 64 bits,
+    lone surrogates, which only \\u escapes can carry)."""
     try:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2 if pretty else 0)
     except TypeError:
-        return json.dumps(value, indent=2 if pretty else None, ensure_ascii=False).encode()
+        return json.dumps(value, indent=2 if pretty else None).encode()
 
 
 def _problem(request: HttpRequest, run_id: str, status: int, title: str, explanation: str) -> HttpResponse:

@@ -204,3 +204,9 @@ def test_pointers_that_do_not_resolve_raise_key_error(pointer):
 
 def test_pointer_tokens_round_trip():
     assert pointer_tokens("/a~1b/~0c/0") == ["a/b", "~c", "0"]
+
+
+def test_control_characters_and_lone_surrogates_show_as_escapes():
+    html = render({"a\x00b": "bell\x07 and \ud800"})
+    assert "a\\u0000b" in html and "bell\\u0007 and \\ud800" in html
+    html.encode("utf-8")  # a lone surrogate would make the page unencodable

@@ -127,3 +127,13 @@ def test_raw_subtree_of_a_run_not_yet_fetched_fetches_it(client, archal):
 def test_pretty_raw_is_indented(viewed):
     text = viewed.get(url("raw"), {"pretty": "1"}).content.decode()
     assert text.startswith('{\n  "id": "run_wide"')
+
+
+def test_unshowable_characters_never_break_a_page(client):
+    response = client.get(url("detail", "run_unshowable"))
+    assert response.status_code == 200
+    assert "half \\ud800 pair" in response.content.decode()
+    raw = client.get(url("raw", "run_unshowable"), {"pointer": "/s"})
+    assert json.loads(raw.content) == "half \ud800 pair"
+    found = client.get(url("search", "run_unshowable"), {"q": "half"}).json()
+    assert found["pointers"] == ["/s"]

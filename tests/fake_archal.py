@@ -11,6 +11,7 @@ import json
 import time
 
 from sample_api.server import ArchalHandler
+from tests.xss_payloads import hostile_record
 
 RECORDS = {
     "run_small": json.dumps(
@@ -31,6 +32,7 @@ RECORDS = {
     # Beyond 64 bits: orjson refuses it, so the stdlib parser must take over.
     "run_huge_int": b'{"id": 123456789012345678901234567890, "n": -9223372036854775809}',
     "run/with?odd#chars": b'{"odd": true}',
+    "run_xss": json.dumps(hostile_record()).encode(),
     # Valid JSON that no UTF-8 page can hold as is: a lone surrogate, a NUL.
     "run_unshowable": b'{"s": "half \\ud800 pair", "k\\u0000": 1}',
     # Wider than one page and deeper than the node budget: the viewer's lazy paths.

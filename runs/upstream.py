@@ -18,6 +18,7 @@ from urllib.parse import quote
 import requests
 import urllib3
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from runs import jsonio
 
@@ -123,13 +124,17 @@ def fetch_run(run_id: str) -> Outcome:
     outcome = _fetch(run_id, deadline=started + settings.ARCHAL_TIMEOUT)
     elapsed_ms = int((time.monotonic() - started) * 1000)
     outcome = replace(outcome, elapsed_ms=elapsed_ms)
+    size = len(outcome.body) if isinstance(outcome, RunFound) else None
     logger.info(
         "upstream run_id=%r outcome=%s status=%s ms=%d bytes=%s",
         run_id,
         type(outcome).__name__,
         outcome.status,
         elapsed_ms,
-        len(outcome.body) if isinstance(outcome, RunFound) else "-",
+        "-" if size is None else size,
+        # The same facts as fields, for LOG_FORMAT=json (runs.logs).
+        extra={"run_id": run_id, "outcome": type(outcome).__name__, "upstream_status": outcome.status,
+               "duration_ms": elapsed_ms, "bytes": size},
     )
     return outcome
 
@@ -154,10 +159,10 @@ def _fetch(run_id: str, deadline: float) -> Outcome:
         except _DeadlinePassed:
             return UpstreamTimeout(status=response.status_code)
         except _TooLarge:
-            limit_mb = settings.ARCHAL_MAX_BYTES / 1024 / 1024
+            limit = filesizeformat(settings.ARCHAL_MAX_BYTES).replace("\xa0", " ")
             return UpstreamFailed(
                 status=response.status_code,
-                reason=f"the record is larger than this dashboard accepts ({limit_mb:g} MB)",
+                reason=f"the record is larger than this dashboard accepts ({limit}, ARCHAL_MAX_BYTES)",
             )
         except requests.Timeout:
             return UpstreamTimeout(status=response.status_code)

@@ -17,9 +17,20 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
-def archal_server() -> Iterator[SampleArchalServer]:
+def elsewhere_server() -> Iterator[SampleArchalServer]:
+    """Another host, where redirects point: it must never see a request."""
+    server = SampleArchalServer(("127.0.0.1", 0), RECORDS, TEST_TOKEN)
+    server.start_in_thread()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def archal_server(elsewhere_server: SampleArchalServer) -> Iterator[SampleArchalServer]:
     server = SampleArchalServer(("127.0.0.1", 0), RECORDS, TEST_TOKEN, handler=FaultyArchalHandler)
     server.slow_seconds = 3.0
+    server.elsewhere_url = elsewhere_server.url
     server.start_in_thread()
     yield server
     server.shutdown()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import struct
 import time
 
 from sample_api.server import ArchalHandler
@@ -58,11 +60,24 @@ RECORDS = {
 
 class FaultyArchalHandler(ArchalHandler):
     def respond_to_run(self, run_id: str) -> None:
+        if run_id.startswith("fault-status-"):
+            # fault-status-<code>-<json|html|empty>: any error status with any body.
+            _, _, code, body = run_id.split("-")
+            self.send_status_with_body(int(code), body)
+            return
         fault = getattr(self, "fault_" + run_id.removeprefix("fault-").replace("-", "_"), None)
         if run_id.startswith("fault-") and fault is not None:
             fault()
         else:
             super().respond_to_run(run_id)
+
+    def send_status_with_body(self, status: int, body: str) -> None:
+        if body == "json":
+            self.send_error_envelope(status, "upstream_trouble", f"Something broke ({status}).")
+        elif body == "html":
+            self.send_body(status, f"<html><h1>{status} from the proxy</h1></html>".encode(), "text/html")
+        else:
+            self.send_body(status, b"", "text/plain")
 
     def fault_403(self) -> None:
         self.send_error_envelope(403, "forbidden", "This token cannot read runs of project p_42.")
@@ -135,7 +150,44 @@ class FaultyArchalHandler(ArchalHandler):
         self.close_connection = True
 
     def fault_redirect(self) -> None:
-        self.send_body(302, b"", headers={"Location": "http://127.0.0.2:9/api/runs/x"})
+        self.send_body(302, b"", headers={"Location": self.server.elsewhere_url + "/api/runs/run_small"})
+
+    def fault_redirect_same_host(self) -> None:
+        self.send_body(307, b"", headers={"Location": "/api/runs/run_small"})
+
+    def fault_reset(self) -> None:
+        # Half a body, then a TCP reset (SO_LINGER with a zero timeout).
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b'{"half": "' + b"x" * 1000)
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def fault_endless(self) -> None:
+        # A body far over any cap; counts what the client let it send.
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        sent = 0
+        try:
+            self.wfile.write(b'{"pad": "')
+            while sent < 200_000_000:
+                self.wfile.write(b"x" * 65536)
+                sent += 65536
+        except OSError:
+            pass
+        self.server.endless_sent = sent
+        self.close_connection = True
+
+    def fault_string(self) -> None:
+        self.send_body(200, b'"just a string"')
+
+    def fault_number(self) -> None:
+        self.send_body(200, b"42")
 
     def fault_invalid_utf8(self) -> None:
         self.send_body(200, b'{"text": "\xff\xfe"}')

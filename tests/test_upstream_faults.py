@@ -1,0 +1,96 @@
+"""Every way Archal (or a proxy before it) can misbehave: the right page, a lookup, never a 500."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from runs import upstream
+from runs.models import Lookup, Outcome
+from tests.conftest import TEST_TOKEN
+
+pytestmark = pytest.mark.django_db
+
+STATUS_FAULTS = [f"fault-status-{code}-{body}" for code in (500, 502, 503) for body in ("json", "html", "empty")]
+
+# run ID -> (our status, words on the page, recorded outcome)
+FAULTS = {
+    "fault-slow-headers": (504, "did not answer in time", Outcome.TIMEOUT),
+    "fault-trickle": (504, "did not answer in time", Outcome.TIMEOUT),
+    "fault-reset": (502, "connection broke", Outcome.UPSTREAM_ERROR),
+    "fault-truncated": (502, "connection broke", Outcome.UPSTREAM_ERROR),
+    **{run_id: (502, f"HTTP {run_id.split('-')[2]}", Outcome.UPSTREAM_ERROR) for run_id in STATUS_FAULTS},
+    "fault-429": (503, "try again in 17 seconds", Outcome.RATE_LIMITED),
+    "fault-html-200": (502, "not valid JSON", Outcome.UPSTREAM_ERROR),
+    "fault-array": (502, "an array, not an object", Outcome.UPSTREAM_ERROR),
+    "fault-string": (502, "a string, not an object", Outcome.UPSTREAM_ERROR),
+    "fault-number": (502, "a number, not an object", Outcome.UPSTREAM_ERROR),
+    "fault-null": (502, "null, not an object", Outcome.UPSTREAM_ERROR),
+    "fault-invalid-utf8": (502, "not UTF-8", Outcome.UPSTREAM_ERROR),
+    "fault-deep": (502, "nested too deeply", Outcome.UPSTREAM_ERROR),
+    "fault-big": (502, "larger than this dashboard accepts", Outcome.UPSTREAM_ERROR),
+    "fault-endless": (502, "larger than this dashboard accepts", Outcome.UPSTREAM_ERROR),
+    "fault-gzip-bomb": (502, "larger than this dashboard accepts", Outcome.UPSTREAM_ERROR),
+    "fault-redirect": (502, "redirect", Outcome.UPSTREAM_ERROR),
+    "fault-redirect-same-host": (502, "redirect", Outcome.UPSTREAM_ERROR),
+}
+
+
+OVER_THE_CAP = {"fault-big", "fault-endless", "fault-gzip-bomb"}
+
+
+@pytest.fixture
+def strict(settings, request):
+    settings.ARCHAL_TIMEOUT = 0.5
+    run_id = request.node.callspec.params["run_id"]
+    settings.ARCHAL_MAX_BYTES = 10_000 if run_id in OVER_THE_CAP else 1_000_000
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = True  # a crash fails the test instead of hiding in a 500
+
+
+@pytest.mark.parametrize("run_id", sorted(FAULTS))
+def test_fault_gets_its_page_status_and_lookup(client, strict, run_id):
+    status, words, outcome = FAULTS[run_id]
+    response = client.get(reverse("runs:detail", kwargs={"run_id": run_id}))
+    assert response.status_code == status
+    assert words.lower() in response.content.decode().lower()
+    assert b"Traceback" not in response.content
+    assert TEST_TOKEN.encode() not in response.content
+    lookup = Lookup.objects.get()
+    assert (lookup.run_id, lookup.outcome) == (run_id, outcome)
+
+
+@pytest.mark.parametrize("run_id", sorted(FAULTS))
+def test_raw_endpoint_survives_every_fault_too(client, strict, run_id):
+    response = client.get(reverse("runs:raw", kwargs={"run_id": run_id}))
+    assert response.status_code == FAULTS[run_id][0]
+
+
+def test_deadline_covers_the_whole_body_not_each_read(settings):
+    settings.ARCHAL_TIMEOUT = 0.5
+    started = time.monotonic()
+    assert isinstance(upstream.fetch_run("fault-trickle"), upstream.UpstreamTimeout)
+    assert time.monotonic() - started < 1.5  # 0.5 s deadline; the body trickles for 30 s
+
+
+def test_reading_stops_at_the_cap(archal, settings):
+    settings.ARCHAL_MAX_BYTES = 10_000
+    archal.endless_sent = None
+    started = time.monotonic()
+    assert isinstance(upstream.fetch_run("fault-endless"), upstream.UpstreamFailed)
+    assert time.monotonic() - started < 1.0
+    deadline = time.monotonic() + 5
+    while archal.endless_sent is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The server could push its kernel buffers' worth, never the 200 MB it had.
+    assert archal.endless_sent is not None and archal.endless_sent < 20_000_000
+
+
+@pytest.mark.parametrize("run_id", ["fault-redirect", "fault-redirect-same-host"])
+def test_redirects_are_never_followed_and_the_token_goes_nowhere_else(archal, elsewhere_server, run_id):
+    elsewhere_server.requests.clear()
+    outcome = upstream.fetch_run(run_id)
+    assert isinstance(outcome, upstream.UpstreamFailed)
+    assert [path for path, _ in archal.requests] == [f"/api/runs/{run_id}"]
+    assert elsewhere_server.requests == []

@@ -13,7 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():  # a deployment has none; don't log that it is missing
+    env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -27,6 +28,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-local-development-key-do-not-deploy"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+# Only needed when forms are posted from another origin than the site's own
+# host (e.g. "https://dash.example.com" behind a second proxy); comma-separated.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- The Archal API -------------------------------------------------------
 
@@ -45,6 +49,32 @@ LOOKUPS_KEPT = env.int("LOOKUPS_KEPT", default=10_000)
 SNAPSHOTS_KEPT = env.int("SNAPSHOTS_KEPT", default=200)
 RECENT_RUNS_SHOWN = env.int("RECENT_RUNS_SHOWN", default=20)
 
+# --- Who may look, and how much -------------------------------------------
+
+# Read on every request (runs.middleware.LoginRequiredMiddleware), so turning
+# it off needs no other setting. Off: for a dashboard behind an access proxy,
+# or local use (`make run` turns it off).
+REQUIRE_LOGIN = env.bool("REQUIRE_LOGIN", default=True)
+# Upstream lookups per user (per client address when signed out) per minute,
+# so no one person or script uses up the team token's rate limit. 0: no limit.
+LOOKUPS_PER_MINUTE = env.int("LOOKUPS_PER_MINUTE", default=60)
+# Failed sign-ins tolerated within SIGNIN_LOCKOUT_SECONDS before that username,
+# or that client address, is locked out for the rest of the window.
+SIGNIN_FAILURES_PER_USERNAME = env.int("SIGNIN_FAILURES_PER_USERNAME", default=5)
+SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=20)
+SIGNIN_LOCKOUT_SECONDS = env.int("SIGNIN_LOCKOUT_SECONDS", default=15 * 60)
+# How many proxies in front of the app append the client's address to
+# X-Forwarded-For. A Heroku-style router appends exactly one entry, the address
+# that connected to it, so the last entry is the only one a client cannot
+# forge. 0 when the app is reached directly: the connection's address is used.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1)
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "runs:home"
+LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = ["runs.signin.ThrottledModelBackend"]
+CSRF_FAILURE_VIEW = "runs.signin.csrf_failure"
+
 # --- Django ---------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -59,14 +89,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its headers reach every response: static files, redirects,
+    # error pages and responses of the middleware below.
+    "runs.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "runs.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "runs.middleware.LookupThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "archal_dash.urls"
@@ -83,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "runs.context_processors.dashboard",
+                "runs.context_processors.access",
             ],
         },
     },
@@ -91,6 +127,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Keep connections open between requests (one per gunicorn thread), and test
+# each one before reuse so a database restart costs no failed request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -107,7 +147,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -121,15 +161,59 @@ STORAGES = {
     },
 }
 
+# --- HTTPS and headers -------------------------------------------------------
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Run IDs are in our URLs; other sites must not see them in Referer.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy and Permissions-Policy: runs.middleware.
 
+if not DEBUG:
+    # The platform's router terminates HTTPS and says so in X-Forwarded-Proto;
+    # it overwrites any value a client sends, so the header can be trusted.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Platform health checks call the app over plain HTTP, from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # The directive alone changes nothing: only a registrable domain submitted
+    # to hstspreload.org is preloaded, and a dashboard lives on a subdomain.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Logs ---------------------------------------------------------------------
+
+# One line per event on stdout; LOG_FORMAT=json makes each line a JSON object
+# (runs.logs.JSONFormatter). gunicorn's access lines: gunicorn.conf.py.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(levelname)s %(name)s %(message)s"},
+        "json": {"()": "runs.logs.JSONFormatter"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "stream": "ext://sys.stdout",
+        },
+    },
     "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {"django": {"handlers": ["stdout"], "level": "INFO", "propagate": False}},
 }
+
+# --- The run viewer (see runs/rendering.py; defaults chosen by `make bench`) ---
+
+TREE_NODE_BUDGET = env.int("TREE_NODE_BUDGET", default=1500)
+TREE_PAGE_SIZE = env.int("TREE_PAGE_SIZE", default=100)
+TREE_VISIBLE_BUDGET = env.int("TREE_VISIBLE_BUDGET", default=150)
+TREE_STRING_CHARS = env.int("TREE_STRING_CHARS", default=300)
+# Parsed records kept per process for subtrees and search, by size of their JSON.
+RECORD_CACHE_BYTES = env.int("RECORD_CACHE_BYTES", default=64 * 1024 * 1024)

@@ -1,11 +1,18 @@
 from django.contrib import admin
 
-from runs.models import Lookup, Snapshot
+from runs.models import Lookup, SignInFailure, Snapshot
+from runs.signin import AdminSignInForm
+
+# The admin's sign-in page says when a lockout applies, like the site's own.
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(Lookup)
 class LookupAdmin(admin.ModelAdmin):
-    list_display = ["run_id", "looked_up_at", "user", "outcome", "upstream_status", "duration_ms", "size_bytes"]
+    list_display = [
+        "run_id", "looked_up_at", "user", "client_address", "outcome", "upstream_status",
+        "duration_ms", "size_bytes",
+    ]
     list_filter = ["outcome", "looked_up_at"]
     search_fields = ["run_id"]
     date_hierarchy = "looked_up_at"
@@ -26,4 +33,19 @@ class SnapshotAdmin(admin.ModelAdmin):
         return super().get_queryset(request).defer("body")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(SignInFailure)
+class SignInFailureAdmin(admin.ModelAdmin):
+    """Who is failing to sign in; deleting an account's rows lifts its lockout."""
+
+    list_display = ["username", "client_address", "failed_at"]
+    search_fields = ["username", "client_address"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:  # made by failing to sign in
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

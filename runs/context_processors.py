@@ -11,3 +11,8 @@ def dashboard(request: HttpRequest) -> dict[str, object]:
     from sample_api.records import SAMPLE_RUN_IDS  # only a sample setup needs it
 
     return {"sample_api": True, "sample_run_ids": SAMPLE_RUN_IDS}
+
+
+def access(request: HttpRequest) -> dict[str, object]:
+    """Return whether sign-in is off, so every page can say so."""
+    return {"sign_in_off": not settings.REQUIRE_LOGIN}

@@ -25,6 +25,8 @@ def main() -> int:
     environ.Env.read_env(REPO / ".env", overwrite=False)
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
+    # A local dashboard on 127.0.0.1 needs no accounts; pages say sign-in is off.
+    env.setdefault("REQUIRE_LOGIN", "false")
     address = f"127.0.0.1:{env.get('PORT', '8000')}"
     if not env.get("ARCHAL_TOKEN"):
         server = SampleArchalServer(("127.0.0.1", 0), encoded_records(), DEFAULT_TOKEN)
@@ -35,6 +37,9 @@ def main() -> int:
         for run_id in SAMPLE_RUN_IDS:
             print(f"  http://{address}/runs/{run_id}/")
         print("Set ARCHAL_TOKEN (in the environment or .env) to read your team's runs.\n", flush=True)
+    if not environ.Env.parse_value(env["REQUIRE_LOGIN"], bool):
+        print("Sign-in is off (REQUIRE_LOGIN=false): anyone who can reach this address can read runs.\n",
+              flush=True)
     command = [sys.executable, str(REPO / "manage.py"), "runserver", address]
     try:
         return subprocess.call(command, env=env, cwd=REPO)

@@ -1,0 +1,90 @@
+"""Signing in: Django's auth, with failed attempts throttled per username and address.
+
+The backend enforces the lockout wherever a password is checked (our sign-in
+page and the admin's); the forms say why, and for how long.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+
+from runs import throttle
+from runs.views import error_page
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Django's ModelBackend that checks no password while a lockout lasts."""
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
+        **kwargs: object,
+    ) -> AbstractBaseUser | None:
+        """Return the user if the password is right and no lockout applies, else None."""
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)  # type: ignore[assignment]
+        if request is None or not username or password is None:
+            # Not a sign-in over HTTP (a shell, a management command): no address to throttle.
+            return super().authenticate(request, username, password, **kwargs)
+        address = throttle.client_address(request)
+        if throttle.signin_wait(username, address):
+            # PermissionDenied stops authenticate() from asking other backends.
+            raise PermissionDenied("too many failed sign-ins")
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is None:
+            throttle.record_signin_failure(username, address)
+        else:
+            throttle.forget_signin_failures(username)
+        return user
+
+
+class LockoutMessageMixin:
+    """Tell a locked-out visitor so, instead of "wrong password", before checking it."""
+
+    request: HttpRequest | None
+    cleaned_data: dict
+
+    def clean(self) -> dict:
+        username = self.cleaned_data.get("username")
+        if username and self.request is not None:
+            wait = throttle.signin_wait(username, throttle.client_address(self.request))
+            if wait:
+                minutes = math.ceil(wait / 60)
+                raise ValidationError(
+                    "Too many failed sign-ins for this account or from this address. "
+                    f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                    code="locked",
+                )
+        return super().clean()  # type: ignore[misc]
+
+
+class SignInForm(LockoutMessageMixin, AuthenticationForm):
+    """The sign-in page's form."""
+
+
+class AdminSignInForm(LockoutMessageMixin, AdminAuthenticationForm):
+    """The admin's sign-in form, with the same lockout message."""
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The 403 page for a form posted without a valid CSRF token (settings.CSRF_FAILURE_VIEW).
+
+    Django's own page has an inline <style>, which our Content-Security-Policy
+    blocks; this one has the site's look. The only forms that POST are sign-in
+    and sign-out, so an expired or missing token is the usual reason.
+    """
+    return error_page(
+        request,
+        status=403,
+        title="The form has expired",
+        explanation="The form was sent without the security token this site gave it, "
+        "or with one that has expired. Cookies may be blocked for this site.",
+        advice="Reload the page and try again.",
+    )

@@ -1,0 +1,12 @@
+"""The site's URLs plus one view that fails, to see the 500 page as a visitor would."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+
+@login_not_required
+def boom(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("boom/", boom), path("", include("archal_dash.urls"))]

@@ -1,0 +1,254 @@
+"""Team access: sign-in required (REQUIRE_LOGIN), sign-out, lockouts after failed sign-ins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from runs.models import Lookup, SignInFailure
+from runs.throttle import client_address
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def require_login(settings):
+    settings.REQUIRE_LOGIN = True
+    settings.SIGNIN_FAILURES_PER_USERNAME = 3
+    settings.SIGNIN_FAILURES_PER_ADDRESS = 6
+    settings.SIGNIN_LOCKOUT_SECONDS = 600
+
+
+@pytest.fixture
+def alice(django_user_model) -> User:
+    return django_user_model.objects.create_user("alice", password=PASSWORD)
+
+
+def sign_in(client: Client, username: str, password: str, next_url: str = "", **headers: str):
+    data = {"username": username, "password": password}
+    if next_url:
+        data["next"] = next_url
+    return client.post(reverse("login"), data, headers=headers)
+
+
+# --- Sign-in required ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/runs/?run_id=run_small", "/runs/run_small/", "/runs/run_small/raw"])
+def test_signed_out_visitor_is_sent_to_sign_in_with_next(client, archal, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login") + "?next=" + path.replace("?", "%3F").replace("=", "%3D")
+    assert archal.requests == []
+    assert not Lookup.objects.exists()
+
+
+def test_signed_out_admin_visitor_gets_the_admins_own_sign_in(client):
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+
+
+def test_only_sign_in_and_healthz_are_open_without_sign_in():
+    """A guard: a new view is behind sign-in unless it is added here on purpose."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern), pattern.callback
+
+    open_routes = {route for route, view in walk(get_resolver().url_patterns)
+                   if not getattr(view, "login_required", True)}
+    assert open_routes == {"accounts/login/", "admin/login/", "healthz"}
+
+
+def test_shared_link_opens_the_run_right_after_signing_in(client, alice):
+    login_url = client.get("/runs/run_small/")["Location"]
+    page = client.get(login_url)
+    assert page.status_code == 200
+    assert page.templates[0].name == "registration/login.html"
+    assert b'name="next" value="/runs/run_small/"' in page.content
+    response = sign_in(client, "alice", PASSWORD, next_url="/runs/run_small/")
+    assert response.status_code == 302
+    assert response["Location"] == "/runs/run_small/"
+    run_page = client.get("/runs/run_small/")
+    assert run_page.status_code == 200
+    assert Lookup.objects.get().user == alice
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/runs/x/", "//evil.example/", "/\\evil.example/", "http:evil.example",
+     "https://testserver.evil.example/"],
+)
+def test_next_outside_the_site_is_refused(client, alice, next_url):
+    response = sign_in(client, "alice", PASSWORD, next_url=next_url)
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_sign_in_page_has_the_sites_look_and_says_whom_to_ask(client):
+    response = client.get(reverse("login"))
+    html = response.content.decode()
+    assert html.count("<h1") == 1 and "Sign in</h1>" in html
+    assert "app.css" in html and "archal-dash" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert "Ask whoever administers this dashboard" in html
+    assert "Sign out" not in html
+
+
+def test_wrong_password_gets_the_form_back_with_a_message(client, alice):
+    response = sign_in(client, "alice", "wrong")
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_in_without_csrf_token_is_refused(alice):
+    client = Client(enforce_csrf_checks=True)
+    response = sign_in(client, "alice", PASSWORD)
+    assert response.status_code == 403
+    assert response.templates[0].name == "runs/error.html"  # the site's look, no inline style
+    assert "The form has expired" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_signed_in_visitor_on_the_sign_in_page_goes_on_to_next(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("login") + "?next=/runs/run_small/")
+    assert response["Location"] == "/runs/run_small/"
+
+
+# --- Sign-out -------------------------------------------------------------------
+
+
+def test_every_page_has_a_sign_out_button_that_posts(client, alice):
+    client.force_login(alice)
+    for path in ["/", "/runs/run_small/", "/runs/run_missing/", "/no/such/page"]:
+        html = client.get(path).content.decode()
+        assert f'<form class="sign-out" action="{reverse("logout")}" method="post">' in html, path
+        assert 'name="csrfmiddlewaretoken"' in html
+        assert "Signed in as <strong>alice</strong>" in html
+
+
+def test_sign_out_ends_the_session(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert client.get("/")["Location"].startswith(reverse("login"))
+
+
+def test_sign_out_by_get_is_refused(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.get("/").status_code == 200
+
+
+# --- REQUIRE_LOGIN=false ----------------------------------------------------------
+
+
+def test_with_sign_in_off_pages_are_open_and_say_so(client, settings):
+    settings.REQUIRE_LOGIN = False
+    for path in ["/", "/runs/run_small/"]:
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Sign-in is off (<code>REQUIRE_LOGIN=false</code>)" in response.content.decode()
+
+
+def test_with_sign_in_on_no_page_says_it_is_off(client, alice):
+    client.force_login(alice)
+    assert b"Sign-in is off" not in client.get("/").content
+
+
+# --- Failed sign-ins --------------------------------------------------------------
+
+
+def test_username_is_locked_after_a_few_failures_even_with_the_right_password(client, alice):
+    for _ in range(3):
+        sign_in(client, "alice", "wrong")
+    response = sign_in(client, "ALICE", PASSWORD)  # usernames are counted case-insensitively
+    assert response.status_code == 200
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "Try again in 10 minutes" in response.content.decode()
+    response = sign_in(client, "alice", PASSWORD)
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert SignInFailure.objects.filter(username="alice").count() == 3  # locked tries are not counted
+
+
+def test_lock_on_one_username_leaves_other_accounts_alone(client, alice, django_user_model):
+    django_user_model.objects.create_user("bob", password=PASSWORD)
+    for _ in range(3):
+        sign_in(client, "alice", "wrong")
+    assert sign_in(client, "bob", PASSWORD).status_code == 302
+
+
+def test_lock_ends_when_the_failures_are_old_enough(client, alice):
+    for _ in range(3):
+        sign_in(client, "alice", "wrong")
+    assert "Too many failed" in sign_in(client, "alice", PASSWORD).content.decode()
+    SignInFailure.objects.update(failed_at=SignInFailure.objects.first().failed_at - timedelta(seconds=601))
+    assert sign_in(client, "alice", PASSWORD).status_code == 302
+
+
+def test_success_forgets_the_usernames_failures(client, alice):
+    for _ in range(2):
+        sign_in(client, "alice", "wrong")
+    assert sign_in(client, "alice", PASSWORD).status_code == 302
+    assert not SignInFailure.objects.filter(username="alice").exists()
+
+
+def test_address_is_locked_after_failures_across_usernames(client, alice):
+    for index in range(6):
+        sign_in(client, f"guess{index}", "wrong", X_Forwarded_For="203.0.113.7")
+    locked = sign_in(client, "alice", PASSWORD, X_Forwarded_For="203.0.113.7")
+    assert "Too many failed sign-ins" in locked.content.decode()
+    # The same account from another address is fine: the lock was on the address.
+    assert sign_in(client, "alice", PASSWORD, X_Forwarded_For="198.51.100.2").status_code == 302
+
+
+def test_forged_forwarded_for_entries_do_not_escape_the_address_lock(client, alice):
+    for index in range(6):
+        # The router appends the real address; what the client put first is ignored.
+        sign_in(client, f"guess{index}", "wrong", X_Forwarded_For=f"10.0.0.{index}, 203.0.113.7")
+    locked = sign_in(client, "alice", PASSWORD, X_Forwarded_For="10.9.9.9, 203.0.113.7")
+    assert "Too many failed sign-ins" in locked.content.decode()
+
+
+def test_admin_sign_in_is_locked_too_and_says_so(client, django_user_model):
+    django_user_model.objects.create_superuser("root", password=PASSWORD)
+    for _ in range(3):
+        client.post("/admin/login/", {"username": "root", "password": "wrong"})
+    response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+# --- The client's address ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded_for", "expected"),
+    [
+        (1, "", "192.0.2.1"),  # no router in between: the connection's address
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # the client wrote 6.6.6.6
+        (2, "6.6.6.6, 203.0.113.7, 10.1.2.3", "203.0.113.7"),  # a CDN, then the router
+        (0, "203.0.113.7", "192.0.2.1"),  # reached directly: the header is the client's word
+        (1, "2001:db8::1", "2001:db8::1"),
+        (1, "not-an-address", "0.0.0.0"),
+    ],
+)
+def test_client_address_trusts_only_the_routers_entries(rf, settings, hops, forwarded_for, expected):
+    settings.TRUSTED_PROXIES = hops
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    request = rf.get("/", REMOTE_ADDR="192.0.2.1", headers=headers)
+    assert client_address(request) == expected

@@ -1,0 +1,90 @@
+"""LOOKUPS_PER_MINUTE: lookups per user, or per address when signed out; past it a 429 page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from runs.models import Lookup
+
+pytestmark = pytest.mark.django_db
+
+
+def detail_url(run_id: str) -> str:
+    return reverse("runs:detail", kwargs={"run_id": run_id})
+
+
+@pytest.fixture(autouse=True)
+def three_a_minute(settings):
+    settings.LOOKUPS_PER_MINUTE = 3
+
+
+def test_lookup_past_the_limit_gets_a_429_page_and_calls_nobody(client, archal):
+    for run_id in ["run_small", "run_missing", "run_small"]:
+        assert client.get(detail_url(run_id)).status_code in {200, 404}
+    response = client.get(detail_url("run_hostile"))
+    assert response.status_code == 429
+    assert response.templates[0].name == "runs/error.html"
+    html = response.content.decode()
+    assert "Too many lookups" in html
+    assert "at most 3 runs a minute per address" in html
+    assert 'name="run_id"' in html and 'value="run_hostile"' in html  # the form, filled in
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert f"Try again in {response['Retry-After']} second" in html
+    assert len(archal.requests) == 3
+    assert Lookup.objects.count() == 3
+
+
+def test_raw_json_counts_and_is_throttled_too(client):
+    for _ in range(3):
+        assert client.get(reverse("runs:raw", kwargs={"run_id": "run_small"})).status_code == 200
+    assert client.get(reverse("runs:raw", kwargs={"run_id": "run_small"})).status_code == 429
+
+
+def test_retry_after_is_when_the_oldest_counted_lookup_leaves_the_minute(client):
+    for _ in range(3):
+        client.get(detail_url("run_small"))
+    oldest = Lookup.objects.order_by("id").first()
+    Lookup.objects.filter(pk=oldest.pk).update(looked_up_at=timezone.now() - timedelta(seconds=50))
+    retry_after = int(client.get(detail_url("run_small"))["Retry-After"])
+    assert 9 <= retry_after <= 11
+
+
+def test_lookups_older_than_a_minute_do_not_count(client):
+    for _ in range(3):
+        client.get(detail_url("run_small"))
+    Lookup.objects.update(looked_up_at=timezone.now() - timedelta(seconds=61))
+    assert client.get(detail_url("run_small")).status_code == 200
+
+
+def test_zero_turns_the_throttle_off(client, settings):
+    settings.LOOKUPS_PER_MINUTE = 0
+    for _ in range(5):
+        assert client.get(detail_url("run_small")).status_code == 200
+
+
+def test_signed_out_clients_are_counted_per_address(client):
+    for _ in range(3):
+        client.get(detail_url("run_small"), headers={"X-Forwarded-For": "203.0.113.7"})
+    blocked = client.get(detail_url("run_small"), headers={"X-Forwarded-For": "203.0.113.7"})
+    assert blocked.status_code == 429
+    other = client.get(detail_url("run_small"), headers={"X-Forwarded-For": "198.51.100.2"})
+    assert other.status_code == 200
+    assert set(Lookup.objects.values_list("client_address", flat=True)) == {"203.0.113.7", "198.51.100.2"}
+
+
+def test_signed_in_users_are_counted_per_user_wherever_they_are(client, settings, django_user_model):
+    settings.REQUIRE_LOGIN = True
+    alice = django_user_model.objects.create_user("alice")
+    bob = django_user_model.objects.create_user("bob")
+    client.force_login(alice)
+    for index in range(3):  # a new address each time does not reset her count
+        client.get(detail_url("run_small"), headers={"X-Forwarded-For": f"203.0.113.{index}"})
+    blocked = client.get(detail_url("run_small"), headers={"X-Forwarded-For": "203.0.113.99"})
+    assert blocked.status_code == 429
+    assert "a minute per person" in blocked.content.decode()
+    client.force_login(bob)  # from the same address as alice
+    assert client.get(detail_url("run_small"), headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 200

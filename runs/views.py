@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
@@ -98,6 +98,18 @@ def remember_outcome(request: HttpRequest, run_id: str, outcome: upstream.Outcom
     if isinstance(outcome, upstream.RunFound):
         stored = Snapshot.objects.store(run_id, outcome.body)
         records.remember(records.ParsedRecord(run_id=run_id, record=outcome.record, **stored))
+
+
+RUN_PAGES = ("/", "/raw", "/tree", "/search")
+
+
+@require_GET
+def slashed_run_id(request: HttpRequest, rest: str) -> HttpResponse:
+    """A run page whose ID holds "/": a clear 400, not a bare 404."""
+    for page in RUN_PAGES:
+        if rest.endswith(page) and "/" in rest[: -len(page)]:
+            return _run_id_problem(request, rest[: -len(page)])
+    raise Http404("No such page")
 
 
 def _run_id_problem(request: HttpRequest, run_id: str) -> HttpResponse | None:

@@ -174,12 +174,22 @@ def test_raw_of_missing_run_is_the_404_page(client):
     assert b"Run not found" in response.content
 
 
-@pytest.mark.parametrize("path", ["/runs/a%20b/", "/runs/a%00b/", "/runs/%2E%2E/raw", "/runs/%09/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/runs/a%20b/", "/runs/a%00b/", "/runs/%2E%2E/raw", "/runs/%09/",
+        "/runs/a%2Fb/", "/runs/..%2F..%2Fetc/raw", "/runs/a%2F/tree", "/runs/" + "x" * 10_000 + "/",
+    ],
+)
 def test_invalid_id_in_a_link_is_a_400_page_without_upstream_call(client, archal, path):
     response = client.get(path)
     assert response.status_code == 400
     assert b"That is not a run ID" in response.content
     assert archal.requests == []
+
+
+def test_unknown_page_under_a_run_is_still_404(client):
+    assert client.get("/runs/run_small/nope").status_code == 404
 
 
 def test_home_lists_recent_distinct_runs_newest_first(client):

@@ -40,6 +40,9 @@ ARCHAL_TOKEN = env.str("ARCHAL_TOKEN", default="")
 ARCHAL_TIMEOUT = env.float("ARCHAL_TIMEOUT", default=20.0)  # whole response, seconds
 ARCHAL_CONNECT_TIMEOUT = env.float("ARCHAL_CONNECT_TIMEOUT", default=5.0)
 ARCHAL_MAX_BYTES = env.int("ARCHAL_MAX_BYTES", default=100 * 1024 * 1024)
+# A run fetched less than this many seconds ago is answered from its stored
+# copy without calling Archal; the run page's Refresh asks Archal anyway.
+RUN_CACHE_SECONDS = env.int("RUN_CACHE_SECONDS", default=30)
 # Set by `make run` when it starts the bundled sample API, so pages can say so.
 ARCHAL_SAMPLE_API = env.bool("ARCHAL_SAMPLE_API", default=False)
 
@@ -131,6 +134,16 @@ DATABASES = {
 # each one before reuse so a database restart costs no failed request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Many threads write lookups at once: WAL lets reads go on during a write,
+    # IMMEDIATE takes the write lock up front (no deadlock on upgrade), and a
+    # busy writer is waited for (seconds) instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

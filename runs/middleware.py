@@ -58,7 +58,7 @@ class SecurityHeadersMiddleware:
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     """Django's LoginRequiredMiddleware, on only while settings.REQUIRE_LOGIN is true.
 
-    The setting is read per request, so tests (and nothing else) can flip it.
+    The setting is read per request, so a test can flip it with the settings fixture.
     Views marked @login_not_required stay open: sign-in, /healthz.
     """
 
@@ -83,13 +83,13 @@ class LookupThrottleMiddleware:
         if not isinstance(exception, LookupsThrottled):
             return None
         who = "person" if request.user.is_authenticated else "address"
-        seconds = exception.retry_after
+        limit, seconds = settings.LOOKUPS_PER_MINUTE, exception.retry_after
         match = request.resolver_match
         response = error_page(
             request,
             status=429,
             title="Too many lookups",
-            explanation=f"This dashboard fetches at most {settings.LOOKUPS_PER_MINUTE} runs "
+            explanation=f"This dashboard fetches at most {limit} run{'s' if limit != 1 else ''} "
             f"a minute per {who}, so that no one uses up the team’s Archal rate limit.",
             advice=f"Try again in {seconds} second{'s' if seconds != 1 else ''}.",
             run_id=match.kwargs.get("run_id", "") if match else "",

@@ -16,6 +16,7 @@ RUN_ID_MAX_LENGTH = 256
 
 class Outcome(models.TextChoices):
     FOUND = "found", "Found"
+    RECENT_COPY = "recent_copy", "Found (recent copy)"  # answered from the snapshot, no call
     NOT_FOUND = "not_found", "Not found"
     TOKEN_REJECTED = "token_rejected", "Token rejected"
     ACCESS_DENIED = "access_denied", "Access denied"
@@ -49,18 +50,29 @@ def _trim(queryset: models.QuerySet, keep: int, newest_first: str) -> None:
 
 class LookupQuerySet(models.QuerySet):
     def record(
-        self, run_id: str, outcome: upstream.Outcome, user=None, client_address: str | None = None
+        self,
+        run_id: str,
+        outcome: upstream.Outcome | None,
+        user=None,
+        client_address: str | None = None,
+        size_bytes: int | None = None,
     ) -> Lookup:
-        """Save one lookup, trimming the table to LOOKUPS_KEPT rows."""
+        """Save one lookup, trimming the table to LOOKUPS_KEPT rows.
+
+        `outcome` is what Archal answered, or None when a recent snapshot
+        answered instead (`size_bytes` is then its size).
+        """
+        if isinstance(outcome, upstream.RunFound):
+            size_bytes = len(outcome.body)
         with transaction.atomic():
             lookup = self.create(
                 run_id=run_id,
                 user=user if user is not None and user.is_authenticated else None,
                 client_address=client_address,
-                outcome=OUTCOME_OF[type(outcome)],
-                upstream_status=outcome.status,
-                duration_ms=outcome.elapsed_ms,
-                size_bytes=len(outcome.body) if isinstance(outcome, upstream.RunFound) else None,
+                outcome=Outcome.RECENT_COPY if outcome is None else OUTCOME_OF[type(outcome)],
+                upstream_status=None if outcome is None else outcome.status,
+                duration_ms=0 if outcome is None else outcome.elapsed_ms,
+                size_bytes=size_bytes,
             )
             _trim(self.all(), settings.LOOKUPS_KEPT, "-id")
         return lookup

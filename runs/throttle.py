@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from runs.models import Lookup, SignInFailure
+from runs.models import Lookup, Outcome, SignInFailure
 
 LOOKUP_WINDOW = timedelta(minutes=1)
 
@@ -66,7 +66,10 @@ def check_lookup_allowed(request: HttpRequest) -> None:
     if limit <= 0:
         return
     now = timezone.now()
-    recent = Lookup.objects.filter(looked_up_at__gt=now - LOOKUP_WINDOW)
+    # Answers from a recent copy cost Archal nothing, so they do not count.
+    recent = Lookup.objects.filter(looked_up_at__gt=now - LOOKUP_WINDOW).exclude(
+        outcome=Outcome.RECENT_COPY
+    )
     if request.user.is_authenticated:
         recent = recent.filter(user=request.user)
     else:

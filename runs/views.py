@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from runs import records, throttle, upstream
+from runs import lookups, records, upstream
 from runs.forms import RunLookupForm, validate_run_id
-from runs.models import Lookup, Snapshot
+from runs.models import Lookup
 from runs.rendering import render_json_tree
 from runs.viewer import subtree_json, tree_links
 
@@ -36,68 +36,71 @@ def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run's record as a collapsible tree, or a page saying what went wrong."""
     if problem := _run_id_problem(request, run_id):
         return problem
-    outcome = _fetch(request, run_id)
-    if not isinstance(outcome, upstream.RunFound):
-        return outcome_page(request, run_id, outcome)
-    return run_page(request, records.load(run_id), elapsed_ms=outcome.elapsed_ms)
+    answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
+    if answer.parsed is None:
+        return outcome_page(request, run_id, answer.outcome)
+    return run_page(request, answer)
 
 
-def run_page(request: HttpRequest, parsed: records.ParsedRecord, elapsed_ms: int) -> HttpResponse:
+def run_page(request: HttpRequest, answer: lookups.Answer) -> HttpResponse:
     """The page of a run's record: its tree within the node budget."""
+    parsed = answer.parsed
     context = {
         "run_id": parsed.run_id,
         "tree": render_json_tree(parsed.record, tree_links(parsed.run_id)),
         "fetched_at": parsed.fetched_at,
         "size_bytes": parsed.size_bytes,
-        "elapsed_ms": elapsed_ms,
+        "source": answer.source.value,
+        "elapsed_ms": answer.outcome.elapsed_ms if answer.outcome else None,
+        "failure": _failure_summary(answer.outcome) if answer.source is lookups.Source.STORED else "",
+        "cache_seconds": settings.RUN_CACHE_SECONDS,
         "form": RunLookupForm(initial={"run_id": parsed.run_id}),
     }
     return render(request, "runs/detail.html", context)
+
+
+def _failure_summary(outcome: upstream.Outcome) -> str:
+    match outcome:
+        case upstream.UpstreamTimeout():
+            return "Archal did not answer in time"
+        case upstream.RateLimited():
+            return "Archal is rate limiting this dashboard"
+        case upstream.UpstreamFailed(reason=reason):
+            return f"Archal’s answer could not be used ({reason})"
+    return "Archal could not be reached"
 
 
 @require_GET
 def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run's record as JSON, byte for byte as Archal sent it.
 
-    With ?pointer= just that subtree and with ?pretty=1 indented, both from
-    the stored snapshot when there is one.
+    With ?pointer= just that subtree and with ?pretty=1 indented. Like the run
+    page, answered from a recent snapshot, or from the stored one when Archal fails.
     """
     if problem := _run_id_problem(request, run_id):
         return problem
     if "pointer" in request.GET or request.GET.get("pretty"):
+        # Parts of a record the page showed: no new lookup when it is stored.
         parsed = records.load(run_id)
         if parsed is None:
-            outcome = _fetch(request, run_id)
-            if not isinstance(outcome, upstream.RunFound):
-                return outcome_page(request, run_id, outcome)
-            parsed = records.load(run_id)
+            answer = lookups.look_up(request, run_id)
+            if answer.parsed is None:
+                return outcome_page(request, run_id, answer.outcome)
+            parsed = answer.parsed
         return subtree_json(request, parsed, request.GET.get("pointer", ""))
-    outcome = _fetch(request, run_id)
-    if not isinstance(outcome, upstream.RunFound):
-        return outcome_page(request, run_id, outcome)
-    response = HttpResponse(outcome.body, content_type="application/json")
+    answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
+    if answer.parsed is None:
+        return outcome_page(request, run_id, answer.outcome)
+    if isinstance(answer.outcome, upstream.RunFound):
+        body = answer.outcome.body
+    else:
+        body = lookups.stored_body(run_id)
+    response = HttpResponse(body, content_type="application/json")
     if request.GET.get("download"):
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=f"{run_id}.json"
         )
     return response
-
-
-def _fetch(request: HttpRequest, run_id: str) -> upstream.Outcome:
-    throttle.check_lookup_allowed(request)  # raises LookupsThrottled: a 429 page (runs.middleware)
-    outcome = upstream.fetch_run(run_id)
-    remember_outcome(request, run_id, outcome)
-    return outcome
-
-
-def remember_outcome(request: HttpRequest, run_id: str, outcome: upstream.Outcome) -> None:
-    """Record the lookup; for a found run, keep its record (snapshot and parsed cache)."""
-    Lookup.objects.record(
-        run_id, outcome, user=request.user, client_address=throttle.client_address(request)
-    )
-    if isinstance(outcome, upstream.RunFound):
-        stored = Snapshot.objects.store(run_id, outcome.body)
-        records.remember(records.ParsedRecord(run_id=run_id, record=outcome.record, **stored))
 
 
 RUN_PAGES = ("/", "/raw", "/tree", "/search")

@@ -31,6 +31,7 @@ def archal_server(elsewhere_server: SampleArchalServer) -> Iterator[SampleArchal
     server = SampleArchalServer(("127.0.0.1", 0), RECORDS, TEST_TOKEN, handler=FaultyArchalHandler)
     server.slow_seconds = 3.0
     server.elsewhere_url = elsewhere_server.url
+    server.overrides = {}
     server.start_in_thread()
     yield server
     server.shutdown()
@@ -41,6 +42,7 @@ def archal_server(elsewhere_server: SampleArchalServer) -> Iterator[SampleArchal
 def archal(archal_server: SampleArchalServer, settings) -> SampleArchalServer:
     """Point the dashboard at the local Archal, with a fresh request log."""
     archal_server.requests.clear()
+    archal_server.overrides.clear()
     settings.ARCHAL_API_URL = archal_server.url
     settings.ARCHAL_TOKEN = TEST_TOKEN
     settings.ARCHAL_TIMEOUT = 1.0

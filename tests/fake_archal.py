@@ -60,6 +60,8 @@ RECORDS = {
 
 class FaultyArchalHandler(ArchalHandler):
     def respond_to_run(self, run_id: str) -> None:
+        # A test can make a good run misbehave from now on: overrides[run_id] = "fault-…".
+        run_id = self.server.overrides.get(run_id, run_id)
         if run_id.startswith("fault-status-"):
             # fault-status-<code>-<json|html|empty>: any error status with any body.
             _, _, code, body = run_id.split("-")
@@ -182,6 +184,10 @@ class FaultyArchalHandler(ArchalHandler):
             pass
         self.server.endless_sent = sent
         self.close_connection = True
+
+    def fault_slow_ok(self) -> None:
+        time.sleep(0.3)
+        self.send_body(200, b'{"slow": "but fine"}')
 
     def fault_string(self) -> None:
         self.send_body(200, b'"just a string"')

@@ -1,6 +1,8 @@
 """The real settings, given the values a deployment would have to provide."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 
@@ -13,3 +15,10 @@ SECURE_SSL_REDIRECT = False
 # Tests sign in hundreds of times; the real hasher's deliberate slowness
 # (PBKDF2, about 0.3 s) would dominate. tests/test_deploy.py uses the real one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not SQLite's shared in-memory database: only a file has the
+    # WAL journal and busy timeout that concurrent writers rely on in production.
+    # One per test process, so two runs at once never share it.
+    _test_db = Path(tempfile.gettempdir()) / f"archal-dash-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}  # noqa: F405

@@ -1,0 +1,119 @@
+"""Answering a lookup: from a recent snapshot, from Archal, or from the snapshot when Archal fails.
+
+- A run fetched less than RUN_CACHE_SECONDS ago is answered from its snapshot,
+  without calling Archal (unless the person asks for a refresh).
+- Otherwise Archal is asked. Requests for the same run that arrive while its
+  fetch is in flight wait for that fetch instead of calling Archal again
+  (within one process; each process has its own flights).
+- When Archal fails (deadline, 5xx, connection, rate limit, an unusable
+  answer) and a snapshot exists, the snapshot is the answer, marked as such.
+  401, 403 and 404 are answers about the run or the token: they stand.
+Every lookup is recorded, whichever way it was answered.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from runs import records, throttle, upstream
+from runs.models import Lookup, Snapshot
+
+# Failures after which the stored record is still the best answer.
+FALLBACK_OUTCOMES = (upstream.UpstreamTimeout, upstream.UpstreamFailed, upstream.RateLimited)
+
+
+class Source(Enum):
+    ARCHAL = "archal"  # fetched just now
+    RECENT = "recent"  # the snapshot, fresh enough not to ask Archal
+    STORED = "stored"  # the snapshot, because Archal failed
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: upstream.Outcome | None  # what Archal said; None when it was not asked
+    parsed: records.ParsedRecord | None  # the record to show, if there is one
+    source: Source
+
+
+def look_up(request: HttpRequest, run_id: str, refresh: bool = False) -> Answer:
+    """Return the answer to one person's lookup of `run_id`, and record it."""
+    if not refresh and (recent := _recent(run_id)) is not None:
+        Lookup.objects.record(
+            run_id, None, user=request.user, client_address=throttle.client_address(request),
+            size_bytes=recent.size_bytes,
+        )
+        return Answer(None, recent, Source.RECENT)
+    throttle.check_lookup_allowed(request)  # raises LookupsThrottled: a 429 page
+    outcome = _flights.fetch(run_id)
+    Lookup.objects.record(run_id, outcome, user=request.user, client_address=throttle.client_address(request))
+    if isinstance(outcome, upstream.RunFound):
+        return Answer(outcome, records.load(run_id), Source.ARCHAL)
+    if isinstance(outcome, FALLBACK_OUTCOMES) and (stored := records.load(run_id)) is not None:
+        return Answer(outcome, stored, Source.STORED)
+    return Answer(outcome, None, Source.ARCHAL)
+
+
+def stored_body(run_id: str) -> bytes | None:
+    """The record of `run_id` exactly as Archal last sent it, if it is stored."""
+    body = Snapshot.objects.filter(run_id=run_id).values_list("body", flat=True).first()
+    return None if body is None else bytes(body)
+
+
+def _recent(run_id: str) -> records.ParsedRecord | None:
+    max_age = settings.RUN_CACHE_SECONDS
+    if max_age <= 0:
+        return None
+    since = timezone.now() - timedelta(seconds=max_age)
+    if not Snapshot.objects.filter(run_id=run_id, fetched_at__gte=since).exists():
+        return None
+    return records.load(run_id)
+
+
+def _fetch_and_keep(run_id: str) -> upstream.Outcome:
+    outcome = upstream.fetch_run(run_id)
+    if isinstance(outcome, upstream.RunFound):
+        stored = Snapshot.objects.store(run_id, outcome.body)
+        records.remember(records.ParsedRecord(run_id=run_id, record=outcome.record, **stored))
+    return outcome
+
+
+class _Flight:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.outcome: upstream.Outcome | None = None
+
+
+class _Flights:
+    """One fetch per run at a time; later callers wait for the first one's outcome."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+
+    def fetch(self, run_id: str) -> upstream.Outcome:
+        with self._lock:
+            flight = self._flights.get(run_id)
+            leading = flight is None
+            if leading:
+                flight = self._flights[run_id] = _Flight()
+        if not leading:
+            # The leader's own deadline bounds this wait; the margin covers storing.
+            flight.done.wait(settings.ARCHAL_TIMEOUT + settings.ARCHAL_CONNECT_TIMEOUT + 10)
+            return flight.outcome or upstream.UpstreamTimeout()
+        try:
+            flight.outcome = _fetch_and_keep(run_id)
+        finally:
+            with self._lock:
+                del self._flights[run_id]
+            flight.done.set()
+        return flight.outcome
+
+
+_flights = _Flights()

@@ -1,0 +1,144 @@
+"""How a lookup is answered: recent copy, Archal, one fetch per run, stored copy when Archal fails."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from runs import records
+from runs.models import Lookup, Outcome, Snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def detail(run_id: str) -> str:
+    return reverse("runs:detail", kwargs={"run_id": run_id})
+
+
+def upstream_calls(archal) -> list[str]:
+    return [path for path, _ in archal.requests]
+
+
+def test_a_run_fetched_moments_ago_is_answered_from_its_copy(client, archal):
+    client.get(detail("run_small"))
+    response = client.get(detail("run_small"))
+    assert response.status_code == 200
+    assert b"a recent copy" in response.content
+    assert upstream_calls(archal) == ["/api/runs/run_small"]
+    assert list(Lookup.objects.values_list("outcome", flat=True)) == [Outcome.RECENT_COPY, Outcome.FOUND]
+
+
+def test_refresh_asks_archal_even_for_a_recent_copy(client, archal):
+    client.get(detail("run_small"))
+    client.get(detail("run_small"), {"refresh": "1"})
+    assert upstream_calls(archal) == ["/api/runs/run_small"] * 2
+
+
+def test_an_older_copy_is_not_used_and_zero_turns_the_cache_off(client, archal, settings):
+    client.get(detail("run_small"))
+    Snapshot.objects.update(fetched_at=timezone.now() - timedelta(seconds=31))
+    client.get(detail("run_small"))
+    settings.RUN_CACHE_SECONDS = 0
+    client.get(detail("run_small"))
+    assert len(upstream_calls(archal)) == 3
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ("fault-slow-headers", "Archal did not answer in time"),
+        ("fault-status-503-html", "HTTP 503"),
+        ("fault-status-500-json", "Something broke (500)."),
+        ("fault-reset", "connection broke"),
+        ("fault-429", "rate limiting"),
+    ],
+)
+def test_when_archal_fails_the_stored_copy_is_shown_with_a_banner(client, archal, settings, fault, words):
+    settings.ARCHAL_TIMEOUT = 0.5
+    settings.RUN_CACHE_SECONDS = 0
+    client.get(detail("run_small"))
+    archal.overrides["run_small"] = fault
+    response = client.get(detail("run_small"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert words in html
+    assert "this is the record as fetched at" in html
+    assert "505874924095815681" in html  # the record itself
+    assert Lookup.objects.first().outcome != Outcome.FOUND
+
+
+def test_connection_refused_falls_back_to_the_stored_copy(client, settings):
+    settings.RUN_CACHE_SECONDS = 0
+    client.get(detail("run_small"))
+    settings.ARCHAL_API_URL = "http://127.0.0.1:9"
+    response = client.get(detail("run_small"))
+    assert response.status_code == 200
+    assert b"could not connect to Archal" in response.content
+
+
+@pytest.mark.parametrize(("fault", "status"), [("fault-403", 502), ("fault-status-404-json", 404)])
+def test_answers_about_the_run_itself_stand_even_with_a_copy(client, archal, settings, fault, status):
+    settings.RUN_CACHE_SECONDS = 0
+    client.get(detail("run_small"))
+    archal.overrides["run_small"] = fault
+    assert client.get(detail("run_small")).status_code == status
+
+
+def test_rejected_token_stands_even_with_a_copy(client, settings):
+    settings.RUN_CACHE_SECONDS = 0
+    client.get(detail("run_small"))
+    settings.ARCHAL_TOKEN = "tok_revoked"
+    assert client.get(detail("run_small")).status_code == 502
+
+
+def test_raw_falls_back_to_the_stored_bytes(client, archal, settings):
+    settings.RUN_CACHE_SECONDS = 0
+    client.get(detail("run_small"))
+    archal.overrides["run_small"] = "fault-status-502-empty"
+    response = client.get(reverse("runs:raw", kwargs={"run_id": "run_small"}))
+    assert response.status_code == 200
+    assert response.content == archal.records["run_small"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_for_one_run_share_one_fetch(archal, settings):
+    settings.RUN_CACHE_SECONDS = 0
+    start = threading.Barrier(8)
+
+    def look():
+        start.wait()
+        try:
+            return Client().get(detail("fault-slow-ok")).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: look(), range(8)))
+    assert statuses == [200] * 8
+    assert upstream_calls(archal) == ["/api/runs/fault-slow-ok"]
+    assert Lookup.objects.count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_200_concurrent_lookups_of_distinct_runs_leave_200_rows(archal, settings):
+    settings.LOOKUPS_PER_MINUTE = 0
+    records.forget_all()
+
+    def look(number: int) -> int:
+        try:
+            return Client().get(detail(f"run_missing_{number}")).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(50) as pool:
+        statuses = list(pool.map(look, range(200)))
+    assert statuses == [404] * 200
+    assert Lookup.objects.count() == 200
+    assert Lookup.objects.values("run_id").distinct().count() == 200

@@ -20,9 +20,13 @@ run: $(READY) ## Start the dashboard on http://127.0.0.1:8000 (sample Archal API
 	$(PY) -m sample_api.run_dashboard
 
 .PHONY: test
-test: $(READY) ## Run every test (browser tests too when Chromium is installed)
+test: $(READY) lint ## Run every test (browser tests too when Chromium is installed)
 	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings > /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(READY) ## Check the code with ruff (likely bugs, unused and unsorted imports)
+	$(PY) -m ruff check .
 
 .PHONY: sample-api
 sample-api: $(READY) ## Serve only the sample Archal API on :8765

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse
 
+from runs.pages import error_page
 from runs.throttle import LookupsThrottled
-from runs.views import error_page
 
 # No inline script, style or event handler anywhere, in our templates or in
 # Django's admin (tests/test_browser_access.py watches for violations), so

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import islice

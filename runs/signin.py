@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 
 from runs import throttle
-from runs.views import error_page
+from runs.pages import error_page
 
 
 class ThrottledModelBackend(ModelBackend):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from runs import records
+from runs.pages import error_page, run_id_problem
 from runs.rendering import TreeLinks, pointer_tokens, render_children, resolve_pointer
 
 SEARCH_QUERY_CHARS = 200
@@ -39,8 +40,6 @@ def dumps(value: object, pretty: bool = False) -> bytes:
 
 
 def _problem(request: HttpRequest, run_id: str, status: int, title: str, explanation: str) -> HttpResponse:
-    from runs.views import error_page  # views imports this module
-
     return error_page(
         request,
         run_id=run_id,
@@ -67,6 +66,8 @@ def _int_param(request: HttpRequest, name: str, default: int | None) -> int | No
 @require_GET
 def run_tree(request: HttpRequest, run_id: str) -> HttpResponse:
     """Children of one container: an HTML fragment for tree.js, or a page without it."""
+    if problem := run_id_problem(request, run_id):
+        return problem
     parsed = records.load(run_id)
     if parsed is None:
         return _not_stored(request, run_id)
@@ -110,6 +111,8 @@ def run_search(request: HttpRequest, run_id: str) -> HttpResponse:
 
     Pointers of SEARCH_RESULTS matches from ?offset= (default 0) on.
     """
+    if problem := run_id_problem(request, run_id):
+        return problem
     query = request.GET.get("q", "")
     if len(query) > SEARCH_QUERY_CHARS:
         return JsonResponse({"error": f"Search for at most {SEARCH_QUERY_CHARS} characters."}, status=400)

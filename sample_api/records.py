@@ -1006,8 +1006,8 @@ def _record_stripe_refund() -> dict:
             {"type": "text", "text": "Refunded the duplicate charge for order A-10293 ($49.99, reason: duplicate). "},
             {"type": "text", "text": "Refunds take 5–10 business days to appear.", "marks": [{"type": "em"}]},
         ]}]}
-    slack_text = (f":white_check_mark: SUP-881 (Søren Ødegård, order A-10293): duplicate $49.99 charge "
-                  f"refunded. <https://acme-support.atlassian.clone.archal.ai/browse/SUP-881|SUP-881>")
+    slack_text = (":white_check_mark: SUP-881 (Søren Ødegård, order A-10293): duplicate $49.99 charge "
+                  "refunded. <https://acme-support.atlassian.clone.archal.ai/browse/SUP-881|SUP-881>")
     slack_ts = _slack_ts(_at(start, 54_020), 300)
 
     def balance_txn(txn: str, source: str, created: int, before: int) -> tuple[dict, dict]:
@@ -1469,7 +1469,6 @@ def _record_backlog_sweep() -> dict:  # noqa: C901 (one long, linear story)
 
         cid = new_call()
         think(f"Starting {_ORG}/{repo}: fetching open issues not updated in the last 90 days.")
-        cutoff = _gh_time(t0 - timedelta(days=90))[:10]
         tool(cid, "github.list_issues", {"owner": _ORG, "repo": repo, "state": "open", "sort": "updated",
                                           "direction": "asc", "per_page": 100},
              {"count": len(issues), "numbers": [i["obj"]["number"] for i in issues]})

@@ -65,8 +65,10 @@ def _failure_summary(outcome: upstream.Outcome) -> str:
             return "Archal did not answer in time"
         case upstream.RateLimited():
             return "Archal is rate limiting this dashboard"
+        case upstream.UpstreamFailed(reason=reason, status=None):
+            return reason[:1].upper() + reason[1:]  # no answer at all, e.g. a refused connection
         case upstream.UpstreamFailed(reason=reason):
-            return f"Archal’s answer could not be used ({reason})"
+            return f"Archal’s answer could not be used: {reason}"
     return "Archal could not be reached"
 
 

@@ -263,11 +263,14 @@
     bar.querySelector('.node-path').textContent = jqPath(node);
     bar.querySelector('.node-pointer').textContent = node.dataset.path || '/';
     bar.querySelectorAll('.container-only').forEach(function (el) { el.hidden = !isContainer(node); });
+    // The bar is positioned within .run-viewer: place it on the row's line,
+    // at the tree's right edge.
     var rect = rowOf(node).getBoundingClientRect();
     var treeRect = tree.getBoundingClientRect();
+    var origin = viewer.getBoundingClientRect();
     bar.hidden = false;
-    bar.style.top = (window.scrollY + rect.top) + 'px';
-    bar.style.left = (window.scrollX + treeRect.right - bar.offsetWidth - 4) + 'px';
+    bar.style.top = (rect.top - origin.top) + 'px';
+    bar.style.left = Math.max(0, treeRect.right - origin.left - bar.offsetWidth - 4) + 'px';
   }
 
   function hideBarSoon() {
@@ -425,7 +428,9 @@
     if (hash === '' || hash[0] !== '/') { return; }
     var pointer;
     try { pointer = decodeURIComponent(hash); } catch (error) { return; }
-    showPointer(pointer, 'json-target');
+    showPointer(pointer, 'json-target').then(function (el) {
+      if (isContainer(el)) { el.open = true; }  // a linked object or array shows its contents
+    });
   }
 
   function init() {

@@ -80,7 +80,7 @@ def test_connection_refused_falls_back_to_the_stored_copy(client, settings):
     settings.ARCHAL_API_URL = "http://127.0.0.1:9"
     response = client.get(detail("run_small"))
     assert response.status_code == 200
-    assert b"could not connect to Archal" in response.content
+    assert b"Could not connect to Archal" in response.content
 
 
 @pytest.mark.parametrize(("fault", "status"), [("fault-403", 502), ("fault-status-404-json", 404)])

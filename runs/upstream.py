@@ -225,7 +225,10 @@ def _read_body(response: requests.Response, deadline: float) -> bytes:
         if socket is not None:
             # Bound each read by what is left of the deadline, so a body that
             # trickles in a byte at a time cannot outlast it.
-            socket.settimeout(remaining)
+            try:
+                socket.settimeout(remaining)
+            except OSError:
+                socket = None  # already closed: what is left is buffered, reads won't block
         try:
             # read1 returns what has arrived instead of waiting for a full
             # chunk; decoding gzip is capped per call (urllib3's max_length).

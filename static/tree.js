@@ -269,7 +269,7 @@
     var treeRect = tree.getBoundingClientRect();
     var origin = viewer.getBoundingClientRect();
     bar.hidden = false;
-    bar.style.top = (rect.top - origin.top) + 'px';
+    bar.style.top = (rect.top - origin.top + (rect.height - bar.offsetHeight) / 2) + 'px';
     bar.style.left = Math.max(0, treeRect.right - origin.left - bar.offsetWidth - 4) + 'px';
   }
 

@@ -32,6 +32,20 @@ lint: $(READY) ## Check the code with ruff (likely bugs, unused and unsorted imp
 sample-api: $(READY) ## Serve only the sample Archal API on :8765
 	$(PY) -m sample_api
 
+LOAD_READY := $(VENV)/.load-installed
+
+$(LOAD_READY): $(READY) requirements-load.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-load.txt
+	touch $@
+
+.PHONY: loadtest
+loadtest: $(LOAD_READY) ## Load-test the Procfile's gunicorn for 60 s (DATABASE_URL=postgres://…/<new db> for PostgreSQL)
+	$(PY) -m loadtest $(LOADTEST_ARGS)
+
+.PHONY: bench
+bench: $(READY) ## Print the viewer's performance table (FILES="a.json b.json" to add records; a few minutes)
+	$(PY) -m bench $(BENCH_ARGS) $(FILES)
+
 .PHONY: clean
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles

@@ -8,6 +8,7 @@ maps back to its node by bisecting the nodes' start offsets.
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -70,17 +71,20 @@ class SearchIndex:
         text, starts, find = self._text, self._starts, self._text.find
         matches: list[int] = []
         count = 0
-        last = 0  # node 0 is the root, which has neither key nor value
         position = find(needle)
-        while position != -1:
+        while position != -1 and count < offset + limit:
             node = bisect_right(starts, position) - 1
-            if node != last:
-                if offset <= count < offset + limit:
-                    matches.append(node)
-                count += 1
-                last = node
+            if count >= offset:
+                matches.append(node)
+            count += 1
             # Skip to the next node: one hit per node is enough.
             position = find(needle, starts[node + 1] if node + 1 < len(starts) else len(text))
+        if position != -1:
+            # Past the requested matches only their number is needed, and a short
+            # query matches most nodes of a big record: count in C, each match
+            # running on to the end of its node so that a node counts once.
+            rest = re.compile(re.escape(needle) + f"[^{NODE_MARK}]*()")
+            count += len(rest.findall(text, position))
         return SearchResult(count, [self._pointer(node) for node in matches])
 
     def _pointer(self, node: int) -> str:

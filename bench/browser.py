@@ -1,0 +1,185 @@
+"""Browser timings: headless Chromium against a real gunicorn and a plain-text server.
+
+The dashboard runs as gunicorn (one worker, DEBUG off as deployed, static
+files hashed and cached, the benchmark's database) reading a sample Archal API in this process; the same records,
+pretty-printed, come as text/plain from a stdlib server. "Settled" is the
+first animation frame after the load event, as performance.now(), which
+counts from the start of the navigation.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from bench import env
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+# Injected into every document before its own scripts (CDP bypasses the site's
+# CSP): at the load event, wait for the next animation frame and report the
+# time. A console message, so that Python can give up waiting on a renderer
+# that is busy laying out tens of MB of text (it cannot answer an evaluate).
+SETTLED_SCRIPT = """
+addEventListener('load', () => requestAnimationFrame(() => console.log('bench-settled ' + performance.now())));
+"""
+NAVIGATION = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  return {ttfb: n.responseStart, received: n.responseEnd, load: n.loadEventEnd,
+          nodes: document.querySelectorAll('[data-path]').length};
+}"""
+
+
+@dataclass
+class Visit:
+    settled_ms: float
+    ttfb_ms: float  # first byte of the response: the server's time is in here
+    load_ms: float
+    nodes: int  # elements with a data-path (tree nodes) in the DOM
+    samples: int = 1  # visits the median was taken of
+    fastest_ms: float = 0.0  # the quickest of them settled in (least disturbed by other load)
+    timed_out: bool = False  # not settled within the timeout: settled_ms is that timeout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _TextHandler(BaseHTTPRequestHandler):
+    server: TextServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        body = self.server.texts.get(self.path.strip("/"))
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class TextServer(ThreadingHTTPServer):
+    """Serves texts[name] at /name as text/plain."""
+
+    daemon_threads = True
+
+    def __init__(self, texts: Mapping[str, bytes]) -> None:
+        super().__init__(("127.0.0.1", 0), _TextHandler)
+        self.texts = dict(texts)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a tab closed mid-transfer
+            super().handle_error(request, client_address)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/{name}"
+
+
+@contextmanager
+def dashboard(archal_url: str, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run gunicorn on a free port; yield its base URL."""
+    port = free_port()
+    env.collect_static()
+    environment = {**env.server_env(archal_url), **(extra_env or {})}
+    log = open(env.workdir() / f"gunicorn-{port}.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "archal_dash.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--threads", "4", "--timeout", "600", "--access-logfile", "-"],
+        cwd=env.REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start; see {log.name}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+class Browser:
+    """One headless Chromium; each visit is a new tab in one context (static files cached)."""
+
+    def __init__(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self._context = self._browser.new_context()
+        self._context.add_init_script(SETTLED_SCRIPT)
+
+    def visit(self, url: str, timeout_s: float = 120) -> Visit:
+        """Open `url` in a new tab and time it; a visit that has not settled in `timeout_s` is cut short."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        page = self._context.new_page()
+        try:
+            try:
+                with page.expect_console_message(
+                    lambda message: message.text.startswith("bench-settled "), timeout=timeout_s * 1000
+                ) as message:
+                    page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+            except PlaywrightTimeout:
+                return Visit(timeout_s * 1000, 0, 0, 0, timed_out=True)
+            settled = float(message.value.text.split()[1])
+            timing = page.evaluate(NAVIGATION)
+            return Visit(settled, timing["ttfb"], timing["load"], timing["nodes"])
+        finally:
+            page.close()
+
+    def median_visit(self, url: str, repeat: int, warm_up: bool, budget_s: float = 30.0,
+                     timeout_s: float = 120) -> Visit:
+        """The visit with the median settle time of `repeat` (after one untimed, if `warm_up`).
+
+        Visits that take long vary little against their length: once `budget_s`
+        is spent, no more are made; one that times out ends the series.
+        """
+        if warm_up:
+            self.visit(url, timeout_s)
+        started = time.monotonic()
+        visits: list[Visit] = []
+        while len(visits) < repeat and (not visits or time.monotonic() - started < budget_s):
+            visits.append(self.visit(url, timeout_s))
+            if visits[-1].timed_out:
+                break
+        visits.sort(key=lambda v: v.settled_ms)
+        middle = visits[(len(visits) - 1) // 2]
+        middle.samples = len(visits)
+        middle.fastest_ms = visits[0].settled_ms
+        return middle
+
+    def close(self) -> None:
+        self._context.close()
+        self._browser.close()
+        self._playwright.stop()

@@ -39,13 +39,15 @@ OUTCOME_OF = {
 
 
 def _trim(queryset: models.QuerySet, keep: int, newest_first: str) -> None:
-    """Delete all but the `keep` newest rows of a queryset."""
-    cutoff = queryset.order_by(newest_first).values_list("pk", flat=True)[keep : keep + 1]
-    oldest_kept = list(cutoff)
-    if oldest_kept:
-        field = newest_first.lstrip("-")
-        boundary = queryset.filter(pk=oldest_kept[0]).values_list(field, flat=True)[0]
-        queryset.filter(**{f"{field}__lte": boundary}).delete()
+    """Delete all but the `keep` newest rows of a queryset.
+
+    One query finds the boundary, so a concurrent trim deleting the same rows
+    (several web processes do this at once) cannot pull it out from under us.
+    """
+    field = newest_first.lstrip("-")
+    boundary = list(queryset.order_by(newest_first).values_list(field, flat=True)[keep : keep + 1])
+    if boundary:
+        queryset.filter(**{f"{field}__lte": boundary[0]}).delete()
 
 
 class LookupQuerySet(models.QuerySet):

@@ -61,3 +61,26 @@ def test_snapshots_are_trimmed_to_the_retention_setting(settings):
     for run_id in ["a", "b", "c"]:
         Snapshot.objects.store(run_id, b"{}")
     assert sorted(Snapshot.objects.values_list("run_id", flat=True)) == ["b", "c"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_trims_never_fail(settings):
+    # Many processes trim at once; one deleting the rows another looks at must not break it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    settings.SNAPSHOTS_KEPT = 3
+    settings.LOOKUPS_KEPT = 3
+
+    def store(number: int) -> None:
+        try:
+            Snapshot.objects.store(f"run_{number}", b"{}")
+            Lookup.objects.record(f"run_{number}", upstream.RunNotFound(status=404))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(store, range(120)))  # re-raises any thread's exception
+    assert Snapshot.objects.count() == 3
+    assert Lookup.objects.count() == 3

@@ -119,6 +119,14 @@ def test_sign_in_without_csrf_token_is_refused(alice):
     assert "_auth_user_id" not in client.session
 
 
+def test_sign_out_without_csrf_token_is_refused(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 403
+    assert "_auth_user_id" in client.session  # still signed in
+
+
 def test_signed_in_visitor_on_the_sign_in_page_goes_on_to_next(client, alice):
     client.force_login(alice)
     response = client.get(reverse("login") + "?next=/runs/run_small/")

@@ -1,0 +1,1 @@
+"""`make bench`: how the run viewer performs (see __main__.py)."""

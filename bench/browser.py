@@ -1,10 +1,10 @@
 """Browser timings: headless Chromium against a real gunicorn and a plain-text server.
 
 The dashboard runs as gunicorn (one worker, DEBUG off as deployed, static
-files hashed and cached, the benchmark's database) reading a sample Archal API in this process; the same records,
-pretty-printed, come as text/plain from a stdlib server. "Settled" is the
-first animation frame after the load event, as performance.now(), which
-counts from the start of the navigation.
+files hashed and cached, the benchmark's database) reading a sample Archal
+API in this process; the same records, pretty-printed, come as text/plain
+from a stdlib server. "Settled" is the first animation frame after the load
+event, as performance.now(), which counts from the start of the navigation.
 """
 
 from __future__ import annotations

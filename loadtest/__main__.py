@@ -23,9 +23,20 @@ What runs, all on 127.0.0.1 and all bounded in time:
   exactly that many lookup rows.
 
 It prints, per kind of page, requests per second, p50/p95/p99 and errors, and
-marks each goal met or missed. The exit status is 1 when a request failed or
-a lookup was lost, and 0 otherwise: latency depends on the machine, so a
+marks each goal met or missed; then what Archal was asked, the lookup rows,
+and who used the CPU (the load generator shares the machine with gunicorn,
+and so may other work: the report says when that inflated the latencies).
+The exit status is 1 when a request failed, a lookup was lost or the web log
+holds a traceback, and 0 otherwise: latency depends on the machine, so a
 missed latency goal is reported, not failed.
+
+Options go through LOADTEST_ARGS, e.g. `make loadtest LOADTEST_ARGS="--wait 0,0"`
+(no pause: the machine's capacity rather than 50 people reading).
+
+Why locust: a known tool whose users pause like people do, with a gevent HTTP
+client cheap enough to share two cores with the server. Its own percentiles
+are rounded above 100 ms, so the locustfile keeps every request's exact time
+and this module computes the percentiles (nearest rank).
 """
 
 from __future__ import annotations
@@ -47,7 +58,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -186,13 +197,25 @@ class Web:
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by gunicorn's master and workers (its process group)."""
-        ticks = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with suppress(OSError):
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) == self.process.pid:  # pgrp: start_new_session made it the pid
-                    ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return process_cpu(lambda _, group: group == self.process.pid)  # start_new_session: pgrp is the pid
+
+
+def process_cpu(chosen: Callable[[str, int], bool]) -> float:
+    """CPU seconds used so far by the live processes that `chosen(name, process group)` picks (/proc)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 1 :].split()
+            if chosen(name, int(fields[2])):
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of the PostgreSQL server's processes (every database's, not only ours)."""
+    return process_cpu(lambda name, _: name == "postgres" or name.startswith("postgres:"))
 
 
 @contextmanager
@@ -357,37 +380,45 @@ def _mark(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=int(os.environ.get("LOADTEST_USERS", 50)))
-    parser.add_argument("--duration", type=int, default=int(os.environ.get("LOADTEST_DURATION", 60)),
-                        help="seconds of load (default 60)")
-    parser.add_argument("--wait", default=os.environ.get("LOADTEST_WAIT", "0.5,1.5"),
-                        help="each reader's pause between pages, LOW,HIGH seconds (default 0.5,1.5; 0,0: none)")
-    parser.add_argument("--cached-share", type=float, default=float(os.environ.get("LOADTEST_CACHED_SHARE", 0.7)),
-                        help="share of pages that are hot runs (default 0.7)")
-    parser.add_argument("--upstream-delay", type=float, default=0.2, help="Archal's answer time, s (default 0.2)")
-    parser.add_argument("--burst", type=int, default=200, help="concurrent lookups of distinct runs (default 200)")
-    parser.add_argument("--keep", action="store_true", help="keep the logs (web.log, locust.log, samples.json)")
-    args = parser.parse_args()
-    if args.users > 1000 or args.duration > 900 or args.burst > 1000:
-        parser.error("keep it bounded: at most 1000 users, 900 s and a burst of 1000")
+@dataclass
+class Cpu:
+    """CPU seconds used while the readers ran, by whom; `total` is the machine's (all cores)."""
 
-    workdir = Path(tempfile.mkdtemp(prefix="archal-loadtest-"))
-    failed = True  # until the run says otherwise: keep the logs of a run that broke
-    try:
-        report, failed = _run(args, workdir)
-    finally:
-        if failed or args.keep:
-            print(f"\nLogs kept in {workdir} (web.log, locust.log, samples.json).", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(report, flush=True)
-    return 1 if failed else 0
+    total: float
+    busy: float
+    gunicorn: float
+    locust: float
+    archal: float  # this process: the slow Archal's threads
+    postgres: float
+
+    @property
+    def others(self) -> float:
+        return max(0.0, self.busy - self.gunicorn - self.locust - self.archal - self.postgres)
 
 
-def _run(args: argparse.Namespace, workdir: Path) -> tuple[str, bool]:
-    load_before = Path("/proc/loadavg").read_text().split()[:3]
+@dataclass
+class Measured:
+    database: str
+    env: dict[str, str]
+    load_average: list[str]
+    warm_up_pages: int
+    rows: dict[str, Row]
+    errors: Counter
+    seconds: float
+    cpu: Cpu
+    archal_calls: Counter  # "hot" / "cold" -> calls while the readers ran
+    archal_connections: int  # new connections to Archal while the readers ran
+    lookups_recorded: int  # lookup rows added while the readers ran
+    lookups_before: int
+    burst_ok: int
+    burst_rows: int
+    burst_seconds: float
+    web_log: str
+
+
+def measure(args: argparse.Namespace, workdir: Path) -> Measured:
+    """Start everything, warm up, run the readers and the burst, and return what was measured."""
+    load_average = Path("/proc/loadavg").read_text().split()[:3]
     _say("building records and starting the slow Archal")
     archal = SlowArchalServer(TOKEN, args.upstream_delay)
     archal.start_in_thread()
@@ -399,100 +430,133 @@ def _run(args: argparse.Namespace, workdir: Path) -> tuple[str, bool]:
             run(["bash", "-c", procfile_command("release")], env)
             with web_process(env, workdir) as web:
                 _say(f"gunicorn up at {web.url}; warming up")
-                warm = warm_up(web)
+                warm_up_pages = warm_up(web)
                 lookups_before = database.count("SELECT count(*) FROM runs_lookup")
                 calls_before, connections_before = archal.snapshot()
-                cpu_before, own_before, machine_before = web.cpu_seconds(), own_cpu(), machine_cpu()
+                cpu_before = (*machine_cpu(), web.cpu_seconds(), own_cpu(), postgres_cpu())
                 _say(f"{args.users} readers for {args.duration} s (locust)")
-                rows, failures, elapsed, locust_cpu = run_locust(web, args, workdir)
-                web_cpu, archal_cpu = web.cpu_seconds() - cpu_before, own_cpu() - own_before
-                machine_after = machine_cpu()
-                machine_busy = machine_after[0] - machine_before[0]
-                machine_total = machine_after[1] - machine_before[1]
+                rows, errors, seconds, locust_cpu = run_locust(web, args, workdir)
+                cpu_after = (*machine_cpu(), web.cpu_seconds(), own_cpu(), postgres_cpu())
                 calls_after, connections_after = archal.snapshot()
                 lookups_after = database.count("SELECT count(*) FROM runs_lookup")
                 _say(f"burst: {args.burst} lookups of distinct runs at once")
                 burst_ok, burst_rows, burst_seconds = burst(web, database, args.burst)
-            log = web.log.read_text(errors="replace")
+            web_log = web.log.read_text(errors="replace")
     finally:
         archal.shutdown()
         archal.server_close()
+    busy, total, gunicorn, own, postgres = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
+    return Measured(
+        database=database.label, env=env, load_average=load_average, warm_up_pages=warm_up_pages,
+        rows=rows, errors=errors, seconds=seconds,
+        cpu=Cpu(total=total, busy=busy, gunicorn=gunicorn, locust=locust_cpu, archal=own, postgres=postgres),
+        archal_calls=calls_after - calls_before, archal_connections=connections_after - connections_before,
+        lookups_recorded=lookups_after - lookups_before, lookups_before=lookups_before,
+        burst_ok=burst_ok, burst_rows=burst_rows, burst_seconds=burst_seconds, web_log=web_log,
+    )
 
-    made = sum(row.requests for name, row in rows.items() if name != "all")
-    kept = int(env.get("LOOKUPS_KEPT", "10000"))
-    recorded = lookups_after - lookups_before
-    lookups_checked = lookups_before + made <= kept
-    lookups_ok = recorded == made if lookups_checked else True
-    log_problems = {
-        "tracebacks": log.count("Traceback"),
-        "worker timeouts": log.count("WORKER TIMEOUT"),
-        "pool full, connection discarded": log.count("Connection pool is full"),
+
+def report(args: argparse.Namespace, m: Measured) -> tuple[str, bool]:
+    """The printed report, and whether anything failed (an error, a lost lookup, a traceback)."""
+    pages = sum(row.requests for name, row in m.rows.items() if name != "all")
+    kept = int(m.env.get("LOOKUPS_KEPT", "10000"))
+    lookups_counted = m.lookups_before + pages <= kept  # beyond that the table is trimmed
+    lookups_ok = not lookups_counted or m.lookups_recorded == pages
+    burst_ok = m.burst_ok == args.burst and m.burst_rows == args.burst
+    problems = {
+        "tracebacks": m.web_log.count("Traceback"),
+        "worker timeouts": m.web_log.count("WORKER TIMEOUT"),
+        "Archal connections discarded (pool full)": m.web_log.count("Connection pool is full"),
     }
-    errors = sum(row.failures for name, row in rows.items() if name != "all")
-    failed = bool(errors or not lookups_ok or burst_ok != args.burst or burst_rows != args.burst
-                  or log_problems["tracebacks"] or log_problems["worker timeouts"])
+    errors = sum(row.failures for name, row in m.rows.items() if name != "all")
+    failed = bool(errors or not lookups_ok or not burst_ok or problems["tracebacks"] or problems["worker timeouts"])
 
     goals = {CACHED: 50.0, UNCACHED: 2 * args.upstream_delay * 1000}
-    table_rows = []
+    met = {name: name in m.rows and m.rows[name].p95 <= goal for name, goal in goals.items()}
+    table = []
     for name in (CACHED, EXPIRED, UNCACHED, "all"):
-        row = rows.get(name)
-        if row is None:
-            continue
-        goal = goals.get(name)
-        table_rows.append([
-            name, f"{row.requests:,}", f"{row.rps:.1f}", f"{row.p50:.0f}", f"{row.p95:.0f}", f"{row.p99:.0f}",
-            f"{row.max:.0f}", f"{row.failures}",
-            f"≤ {goal:.0f} ms {_mark(row.p95 <= goal)}" if goal is not None else "",
-        ])
-    others = max(0.0, machine_busy - web_cpu - locust_cpu - archal_cpu)
-    workers = env.get("WEB_CONCURRENCY", "2")
-    threads = env.get("GUNICORN_THREADS", "8")
+        if (row := m.rows.get(name)) is not None:
+            goal = f"≤ {goals[name]:.0f} ms {_mark(met[name])}" if name in goals else ""
+            table.append([name, f"{row.requests:,}", f"{row.rps:.1f}", f"{row.p50:.0f}", f"{row.p95:.0f}",
+                          f"{row.p99:.0f}", f"{row.max:.0f}", f"{row.failures}", goal])
+    cpu = m.cpu
+    share = {"gunicorn": cpu.gunicorn, "locust": cpu.locust, "Archal": cpu.archal, "PostgreSQL": cpu.postgres,
+             "other processes": cpu.others, "idle": cpu.total - cpu.busy}
+    busy_elsewhere = cpu.others / cpu.total > 0.10
     low, high = args.wait.split(",")
-    calls = calls_after - calls_before
+    env = m.env
     lines = [
         "",
-        f"archal-dash load test — {time.strftime('%Y-%m-%d %H:%M')}, {platform.node()}, "
-        f"{os.cpu_count()} CPUs, load average before {' '.join(load_before)}",
-        f"web:      the Procfile's web: command (gunicorn gthread, WEB_CONCURRENCY={workers}, "
-        f"GUNICORN_THREADS={threads}), DEBUG off",
-        f"database: {database.label}",
+        f"archal-dash load test — {time.strftime('%Y-%m-%d %H:%M')}, {platform.node()}, {os.cpu_count()} CPUs, "
+        f"load average before {' '.join(m.load_average)}",
+        f"web:      the Procfile's web: command (gunicorn gthread, WEB_CONCURRENCY={env.get('WEB_CONCURRENCY', '2')}, "
+        f"GUNICORN_THREADS={env.get('GUNICORN_THREADS', '8')}), DEBUG off",
+        f"database: {m.database}",
         f"Archal:   local, answers after {args.upstream_delay * 1000:.0f} ms; records 10 KB–1 MB "
         f"({', '.join(f'{name} {weight}%' for name, (weight, _, _) in SIZES.items())})",
         f"load:     {args.users} readers (locust), {args.duration} s, a pause of {low}–{high} s between pages; "
-        f"{args.cached_share:.0%} hot runs (recent copy, RUN_CACHE_SECONDS="
-        f"{env.get('RUN_CACHE_SECONDS', '30')}), the rest new runs",
+        f"{args.cached_share:.0%} hot runs (recent copy, RUN_CACHE_SECONDS={env.get('RUN_CACHE_SECONDS', '30')}), "
+        "the rest new runs",
         "",
-        _table(["pages", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "goal: p95"],
-               table_rows),
+        _table(["pages", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "goal: p95"], table),
         "",
-    ]
-    for reason, count in sorted(failures.items()):
-        lines.append(f"error:    {count} × {reason}")
-    cold_pages = rows[UNCACHED].requests if UNCACHED in rows else 0
-    expired_pages = rows[EXPIRED].requests if EXPIRED in rows else 0
-    lines += [
-        f"Archal:   {calls['cold']:,} calls for {cold_pages:,} uncached pages; {calls['hot']} for hot runs "
-        f"({expired_pages} pages waited for a hot run's refetch); "
-        f"{connections_after - connections_before} new connections",
-        (f"lookups:  {recorded:,} rows for {made:,} pages {_mark(lookups_ok)}" if lookups_checked
+        *(f"error:    {count} × {reason}" for reason, count in sorted(m.errors.items())),
+        f"Archal:   {m.archal_calls['cold']:,} calls for {_count(m, UNCACHED):,} uncached pages; "
+        f"{m.archal_calls['hot']} for hot runs ({_count(m, EXPIRED)} pages waited for a hot run's refetch); "
+        f"{m.archal_connections} new connections",
+        (f"lookups:  {m.lookups_recorded:,} rows for {pages:,} pages {_mark(lookups_ok)}" if lookups_counted
          else f"lookups:  not counted (more than LOOKUPS_KEPT={kept} rows: the table is trimmed)"),
-        f"burst:    {args.burst} lookups of distinct runs at once: {burst_ok} answered 200, "
-        f"{burst_rows} lookup rows, in {burst_seconds:.1f} s "
-        f"{_mark(burst_ok == args.burst and burst_rows == args.burst)}",
-        f"CPU:      of the machine's {machine_total:.0f} CPU-seconds during the load: gunicorn "
-        f"{web_cpu / machine_total:.0%}, locust {locust_cpu / machine_total:.0%}, Archal {archal_cpu / machine_total:.0%}, "
-        f"other processes {others / machine_total:.0%}, idle {1 - machine_busy / machine_total:.0%}; "
-        f"gunicorn {web_cpu * 1000 / max(made, 1):.0f} ms of CPU per page"
-        + ("  (WARNING: the machine was busy with other work; latencies are inflated)"
-           if others / machine_total > 0.10 else ""),
-        "web log:  " + ", ".join(f"{count} {what}" for what, count in log_problems.items()),
-        f"warm-up:  {warm} pages before the measured run (not counted above)",
+        f"burst:    {args.burst} lookups of distinct runs at once: {m.burst_ok} answered 200, {m.burst_rows} lookup "
+        f"rows, in {m.burst_seconds:.1f} s {_mark(burst_ok)}",
+        f"CPU:      of the machine's {cpu.total:.0f} CPU-seconds while locust ran: "
+        + ", ".join(f"{who} {used / cpu.total:.0%}" for who, used in share.items() if used or who != "PostgreSQL")
+        + f"; gunicorn {cpu.gunicorn * 1000 / max(pages, 1):.0f} ms of CPU per page",
+        *(["          WARNING: other processes kept the machine busy; the latencies above are inflated"]
+          if busy_elsewhere else []),
+        "web log:  " + ", ".join(f"{count} {what}" for what, count in problems.items()),
+        f"warm-up:  {m.warm_up_pages} pages before the readers started (not counted above)",
         "",
-        f"goals:    zero errors {_mark(not failed)}; uncached p95 ≤ {goals[UNCACHED]:.0f} ms "
-        f"{_mark(UNCACHED in rows and rows[UNCACHED].p95 <= goals[UNCACHED])}; cached p95 ≤ 50 ms "
-        f"{_mark(CACHED in rows and rows[CACHED].p95 <= 50)}",
+        f"goals:    zero errors {_mark(not failed)}; uncached p95 ≤ {goals[UNCACHED]:.0f} ms {_mark(met[UNCACHED])}; "
+        f"cached p95 ≤ 50 ms {_mark(met[CACHED])}",
     ]
     return "\n".join(lines), failed
+
+
+def _count(m: Measured, name: str) -> int:
+    return m.rows[name].requests if name in m.rows else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50, help="concurrent readers (default 50)")
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load (default 60)")
+    parser.add_argument("--wait", default="0.5,1.5",
+                        help="each reader's pause between pages, LOW,HIGH seconds (default 0.5,1.5; 0,0: none)")
+    parser.add_argument("--cached-share", type=float, default=0.7, help="share of pages that are hot runs (default 0.7)")
+    parser.add_argument("--upstream-delay", type=float, default=0.2, help="Archal's answer time, s (default 0.2)")
+    parser.add_argument("--burst", type=int, default=200, help="concurrent lookups of distinct runs (default 200)")
+    parser.add_argument("--keep", action="store_true", help="keep the logs (web.log, locust.log, samples.json)")
+    args = parser.parse_args()
+    if not (0 < args.users <= 1000 and 0 < args.duration <= 900 and 0 <= args.burst <= 1000):
+        parser.error("keep it bounded: 1 to 1000 users, 1 to 900 s, a burst of at most 1000")
+    low, _, high = args.wait.partition(",")
+    try:
+        if not 0 <= float(low) <= float(high) <= 60:
+            raise ValueError
+    except ValueError:
+        parser.error("--wait is LOW,HIGH in seconds, 0 <= LOW <= HIGH <= 60")
+
+    workdir = Path(tempfile.mkdtemp(prefix="archal-loadtest-"))
+    failed = True  # until the report says otherwise: keep the logs of a run that broke
+    try:
+        text, failed = report(args, measure(args, workdir))
+    finally:
+        if failed or args.keep:
+            print(f"\nLogs kept in {workdir} (web.log, locust.log, samples.json).", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(text, flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import os
 import random
 import re
 
+import gevent
 from locust import FastHttpUser, between, events, task
 
 from loadtest import CACHED, EXPIRED, UNCACHED
@@ -69,6 +70,10 @@ class DashboardReader(FastHttpUser):
     max_retries = 0
 
     def on_start(self) -> None:
+        # People don't all click at the same instant: each reader starts at a
+        # random point of its first pause, not all 50 in the same second
+        # (the burst after the readers is the all-at-once case).
+        gevent.sleep(random.uniform(0, WAIT_HIGH))
         number = next(_users)
         # The router's headers: HTTPS at the edge, and this reader's own address.
         self.router_headers = {
@@ -88,6 +93,9 @@ class DashboardReader(FastHttpUser):
     def read(self, path: str, kind: str) -> None:
         with self.client.get(path, name=kind, headers=self.router_headers, allow_redirects=False,
                              catch_response=True) as response:
+            if response.status_code == 0:  # no HTTP answer at all: refused, reset, timed out
+                response.failure(f"connection error: {type(response.error).__name__}: {response.error}")
+                return
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
                 return

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
+from typing import Callable
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -91,9 +92,15 @@ class _Flight:
 
 
 class _Flights:
-    """One fetch per run at a time; later callers wait for the first one's outcome."""
+    """One fetch per run at a time; later callers wait for the first one's outcome.
 
-    def __init__(self) -> None:
+    If the first caller's fetch raises instead of returning an outcome, the
+    waiters have nothing to share: each tries again itself rather than being
+    told that Archal timed out when it did not.
+    """
+
+    def __init__(self, fetch: Callable[[str], upstream.Outcome]) -> None:
+        self._fetch = fetch
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
 
@@ -105,10 +112,12 @@ class _Flights:
                 flight = self._flights[run_id] = _Flight()
         if not leading:
             # The leader's own deadline bounds this wait; the margin covers storing.
-            flight.done.wait(settings.ARCHAL_TIMEOUT + settings.ARCHAL_CONNECT_TIMEOUT + 10)
-            return flight.outcome or upstream.UpstreamTimeout()
+            landed = flight.done.wait(settings.ARCHAL_TIMEOUT + settings.ARCHAL_CONNECT_TIMEOUT + 10)
+            if flight.outcome is not None:
+                return flight.outcome
+            return self.fetch(run_id) if landed else upstream.UpstreamTimeout()
         try:
-            flight.outcome = _fetch_and_keep(run_id)
+            flight.outcome = self._fetch(run_id)
         finally:
             with self._lock:
                 del self._flights[run_id]
@@ -116,4 +125,4 @@ class _Flights:
         return flight.outcome
 
 
-_flights = _Flights()
+_flights = _Flights(_fetch_and_keep)

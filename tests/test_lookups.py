@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from runs import records
+from runs import lookups, records, upstream
 from runs.models import Lookup, Outcome, Snapshot
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,29 @@ def test_200_concurrent_lookups_of_distinct_runs_leave_200_rows(archal, settings
     assert statuses == [404] * 200
     assert Lookup.objects.count() == 200
     assert Lookup.objects.values("run_id").distinct().count() == 200
+
+
+def test_when_the_first_fetch_raises_the_waiters_try_again_instead_of_reporting_a_timeout():
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+
+    def fetch(run_id: str) -> upstream.Outcome:
+        calls.append(run_id)
+        if len(calls) == 1:
+            entered.set()
+            release.wait(5)
+            raise RuntimeError("the database went away while storing")
+        return upstream.RunNotFound(status=404)
+
+    flights = lookups._Flights(fetch)
+    with ThreadPoolExecutor(4) as pool:
+        leader = pool.submit(flights.fetch, "run_a")
+        entered.wait(5)
+        waiters = [pool.submit(flights.fetch, "run_a") for _ in range(3)]
+        time.sleep(0.2)  # the waiters are now waiting on the leader's flight
+        release.set()
+        with pytest.raises(RuntimeError):
+            leader.result()
+        outcomes = [waiter.result() for waiter in waiters]
+    assert all(isinstance(outcome, upstream.RunNotFound) for outcome in outcomes)
+    assert 2 <= len(calls) <= 4  # one retry leads; others may share it

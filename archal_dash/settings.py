@@ -228,5 +228,6 @@ TREE_NODE_BUDGET = env.int("TREE_NODE_BUDGET", default=1500)
 TREE_PAGE_SIZE = env.int("TREE_PAGE_SIZE", default=100)
 TREE_VISIBLE_BUDGET = env.int("TREE_VISIBLE_BUDGET", default=150)
 TREE_STRING_CHARS = env.int("TREE_STRING_CHARS", default=300)
+TREE_BYTE_BUDGET = env.int("TREE_BYTE_BUDGET", default=900_000)
 # Parsed records kept per process for subtrees and search, by size of their JSON.
 RECORD_CACHE_BYTES = env.int("RECORD_CACHE_BYTES", default=64 * 1024 * 1024)

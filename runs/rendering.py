@@ -6,6 +6,9 @@ renders at most `node_budget` of them: containers are loaded breadth-first
 (top levels first) and show at most `page_size` children; the rest of a
 container becomes a "more" link and deeper containers become placeholders,
 both loaded on demand from the stored snapshot (see views.run_tree).
+Nodes are not all the same size, though (every node carries its full path,
+so a deep chain of long keys grows with the square of its depth): a render
+that would pass `byte_budget` starts again with half the nodes.
 
 Both passes use explicit stacks and queues (records nest 1,000 levels deep;
 recursion would hit Python's limit) and append to one list joined once.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from itertools import islice
 from urllib.parse import quote
@@ -57,7 +60,8 @@ class TreeLimits:
     node_budget: int = 1500  # nodes in one response, open or closed
     page_size: int = 100  # children of one container per page
     visible_budget: int = 150  # nodes the first view shows open
-    string_chars: int = 300  # characters of a string shown before "show all"
+    string_chars: int = 300  # characters of a string (or key) shown before "show all"
+    byte_budget: int = 900_000  # bytes of HTML in one response, whatever the nodes hold
 
     @classmethod
     def from_settings(cls) -> TreeLimits:
@@ -66,7 +70,11 @@ class TreeLimits:
             page_size=settings.TREE_PAGE_SIZE,
             visible_budget=settings.TREE_VISIBLE_BUDGET,
             string_chars=settings.TREE_STRING_CHARS,
+            byte_budget=settings.TREE_BYTE_BUDGET,
         )
+
+    def halved(self) -> TreeLimits:
+        return replace(self, node_budget=self.node_budget // 2, page_size=max(1, self.page_size // 2))
 
 
 @dataclass(frozen=True)
@@ -260,15 +268,25 @@ class _TreeWriter:
                 start, end = _page_around(position, 0, len(child), self.limits.page_size)
                 queue.append((child, start, end, depth, rest))
 
-    def write(self, out: list[str], root: dict | list, pointer: str, focus: Focus) -> None:
-        """Append the children of `root` (its planned window and "more" links) to `out`."""
+    def write(self, out: list[str], root: dict | list, pointer: str, focus: Focus, max_chars: int | None) -> None:
+        """Append the children of `root` (its planned window and "more" links) to `out`.
+
+        Raises _TooBig soon after `out` holds more than `max_chars` characters.
+        """
         append = out.append
         limit = self.limits.string_chars
         links = self.links
         stack: list[tuple[str, object, str, int, Focus] | str] = []
         self._push_children(stack, root, pointer, 1, focus)
         pop = stack.pop
+        written, counted, steps = 0, 0, 0
         while stack:
+            steps += 1
+            if max_chars is not None and steps % 64 == 0:
+                written += sum(map(len, out[counted:]))
+                counted = len(out)
+                if written > max_chars:
+                    raise _TooBig
             item = pop()
             if type(item) is str:
                 append(item)
@@ -312,11 +330,12 @@ class _TreeWriter:
         if end < high:
             stack.append(self.more_link(pointer, end, high))
         for key, child in reversed(_children(node, start, end)):
-            key_html = (
-                f'<span class="json-key">{_text(key)}</span>'
-                if is_object
-                else f'<span class="json-index">{key}</span>'
-            )
+            if not is_object:
+                key_html = f'<span class="json-index">{key}</span>'
+            elif len(key) > self.limits.string_chars:
+                key_html = f'<span class="json-key">{_text(key[: self.limits.string_chars])}…</span>'
+            else:
+                key_html = f'<span class="json-key">{_text(key)}</span>'
             rest = focus[1:] if head is not None and str(key) == head else None
             stack.append((key_html, child, json_pointer(pointer, key), depth, rest))
         if start > low:
@@ -336,21 +355,42 @@ class _TreeWriter:
         )
 
 
+class _TooBig(Exception):
+    """A render passed its byte budget."""
+
+
 def _write_children(
-    out: list[str],
     container: dict | list,
     pointer: str,
     span: tuple[int, int],
     focus: list[str],
     links: TreeLinks,
     limits: TreeLimits,
-) -> None:
-    writer = _TreeWriter(links, limits)
-    position = _child_position(container, focus[0]) if focus else None
-    window = _page_around(position, span[0], span[1], limits.page_size)
-    writer.ranges[id(container)] = span
-    writer.plan(container, window, tuple(focus))
-    writer.write(out, container, pointer, tuple(focus))
+) -> str:
+    """The HTML of the children in `span` of `container`, within the limits.
+
+    Over the byte budget, try again with half the nodes and half the page
+    size; down at one node a page, what is left (one huge key, the way to a
+    focused node) is written whatever its size.
+    """
+    while True:
+        writer = _TreeWriter(links, limits)
+        position = _child_position(container, focus[0]) if focus else None
+        window = _page_around(position, span[0], span[1], limits.page_size)
+        writer.ranges[id(container)] = span
+        writer.plan(container, window, tuple(focus))
+        last_try = limits.node_budget <= 1 and limits.page_size <= 1
+        out: list[str] = []
+        try:
+            writer.write(out, container, pointer, tuple(focus), None if last_try else limits.byte_budget)
+        except _TooBig:
+            limits = limits.halved()
+            continue
+        html = "".join(out)
+        # Characters undercount bytes outside ASCII: the budget is in bytes.
+        if last_try or len(html) * 4 <= limits.byte_budget or len(html.encode()) <= limits.byte_budget:
+            return html
+        limits = limits.halved()
 
 
 def render_json_tree(
@@ -382,7 +422,7 @@ def render_json_tree(
         focus_tokens = pointer_tokens(focus)
     except ValueError:
         focus_tokens = []
-    _write_children(out, value, "", (0, len(value)), focus_tokens, links, limits)
+    out.append(_write_children(value, "", (0, len(value)), focus_tokens, links, limits))
     out.append("</div></details></div>")
     return mark_safe("".join(out))  # every piece of data went through escape()
 
@@ -406,6 +446,4 @@ def render_children(
     high = max(0, min(high, len(container)))
     low = max(0, min(low, high))
     tokens = pointer_tokens(focus)[len(pointer_tokens(pointer)) :] if focus else []
-    out: list[str] = []
-    _write_children(out, container, pointer, (low, high), tokens, links, limits)
-    return mark_safe("".join(out))  # every piece of data went through escape()
+    return mark_safe(_write_children(container, pointer, (low, high), tokens, links, limits))  # every piece of data went through escape()

@@ -78,7 +78,7 @@ def test_a_thousand_levels_deep_renders():
         node["k"] = {}
         node = node["k"]
     node["leaf"] = "bottom"
-    html = render(record, limits=TreeLimits(node_budget=5000))
+    html = render(record, limits=TreeLimits(node_budget=5000, byte_budget=10_000_000))
     assert html.count("<details") == 1001  # the root and 1,000 levels
     assert '"bottom"' in html
 
@@ -102,6 +102,49 @@ def test_node_budget_bounds_the_page_however_large_the_record():
         tree = parse(render(record, limits=limits))
         nodes = tree.findall(".//details") + tree.findall(".//div[@class='json-leaf']")
         assert len(nodes) <= 500 + 1
+
+
+def chain(depth: int, key: str) -> dict:
+    record: dict = {}
+    node = record
+    for _ in range(depth):
+        node[key] = node = {}
+    node["leaf"] = "bottom"
+    return record
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        # Every node carries its whole path: a deep chain of long keys grows with depth².
+        pytest.param(chain(1000, "k" * 100), id="deep-chain-of-long-keys"),
+        # Escaping multiplies: "<" is 4 bytes of HTML, '"' 6 in a path attribute.
+        pytest.param({f"s{j}": ["<" * 300] * 100 for j in range(14)}, id="strings-of-lt"),
+        pytest.param({f"o{j}": {'"' * 250 + str(i): i for i in range(100)} for j in range(14)}, id="keys-of-quotes"),
+        pytest.param({f"s{j}": ["€" * 300] * 100 for j in range(14)}, id="three-byte-characters"),
+    ],
+)
+def test_byte_budget_bounds_the_html_of_hostile_records(record):
+    limits = TreeLimits(byte_budget=200_000)
+    html = render(record, limits=limits)
+    assert len(html.encode()) <= 200_000
+    assert parse(html).find(".//details[@data-path]") is not None  # still a tree, just smaller
+    fragment = render_children(record, "", LINKS, limits=limits)
+    assert len(fragment.encode()) <= 200_000
+
+
+def test_a_record_within_the_byte_budget_is_rendered_in_full():
+    record = chain(50, "k")
+    assert render(record, limits=TreeLimits(byte_budget=10_000_000)) == render(record)
+    assert '"bottom"' in render(record)
+
+
+def test_long_keys_are_cut_in_view_but_whole_in_the_path():
+    key = "k" * 500
+    tree = parse(render({key: 1}, limits=TreeLimits(string_chars=20)))
+    leaf = tree.find(".//div[@class='json-leaf']")
+    assert leaf.get("data-path") == "/" + key
+    assert leaf.find("span[@class='json-key']").text == "k" * 20 + "…"
 
 
 def test_wide_array_shows_one_page_and_a_link_to_the_rest():

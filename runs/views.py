@@ -9,11 +9,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from runs import lookups, records, upstream
+from runs.first_views import first_view
 from runs.forms import RunLookupForm
 from runs.models import Lookup
 from runs.pages import outcome_page, run_id_problem
-from runs.rendering import render_json_tree
-from runs.viewer import subtree_json, tree_links
+from runs.viewer import subtree_json
 
 
 @require_GET
@@ -47,7 +47,7 @@ def run_page(request: HttpRequest, answer: lookups.Answer) -> HttpResponse:
     parsed = answer.parsed
     context = {
         "run_id": parsed.run_id,
-        "tree": render_json_tree(parsed.record, tree_links(parsed.run_id)),
+        "tree": first_view(parsed),
         "fetched_at": parsed.fetched_at,
         "size_bytes": parsed.size_bytes,
         "source": answer.source.value,

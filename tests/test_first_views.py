@@ -1,0 +1,57 @@
+"""The run page's tree is rendered once per record, and never outlives it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from runs import first_views, records
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, run_id: str = "run_small", **query) -> str:
+    response = client.get(reverse("runs:detail", kwargs={"run_id": run_id}), query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    first_views.forget_all()
+    yield
+    first_views.forget_all()
+
+
+def test_a_second_view_of_the_same_record_reuses_the_first_render(client):
+    first = page(client)
+    parsed = records.load("run_small")
+    cached = first_views.first_view(parsed)
+    assert first_views.first_view(parsed) is cached  # the same object: not rendered again
+    assert str(cached) in first and str(cached) in page(client)
+
+
+def test_a_changed_record_is_rendered_anew(client, archal, monkeypatch):
+    page(client)
+    changed = json.loads(archal.records["run_small"])
+    changed["status"] = "changed-since-the-first-view"
+    monkeypatch.setitem(archal.records, "run_small", json.dumps(changed).encode())
+    assert "changed-since-the-first-view" in page(client, refresh="1")
+
+
+def test_other_tree_limits_get_their_own_render(client, settings):
+    settings.TREE_VISIBLE_BUDGET = 150
+    wide = page(client, "run_wide")
+    settings.TREE_VISIBLE_BUDGET = 1
+    narrow = page(client, "run_wide")
+    assert wide.count("<details") == narrow.count("<details")
+    assert narrow.count(" open>") < wide.count(" open>")
+
+
+def test_the_cache_stays_within_its_size(client, monkeypatch):
+    monkeypatch.setattr(first_views, "CACHE_CHARS", 1)
+    page(client, "run_small")
+    page(client, "run_wide")
+    assert len(first_views._cache) == 1  # the newest only, however large

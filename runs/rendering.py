@@ -45,13 +45,22 @@ def visible(text: str) -> str:
     return INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
+# Anything _text or _attr would change; most keys and values hold none of it,
+# and one search is cheaper than the six passes that would find nothing.
+NEEDS_ESCAPING = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _text(text: str) -> str:
     """`text` as HTML text: visible and escaped."""
+    if NEEDS_ESCAPING.search(text) is None:
+        return text
     return escape(visible(text), quote=False)
 
 
 def _attr(text: str) -> str:
     """`text` as an HTML attribute value: visible and escaped, quotes too."""
+    if NEEDS_ESCAPING.search(text) is None:
+        return text
     return escape(visible(text))
 
 

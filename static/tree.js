@@ -80,10 +80,13 @@
 
   // ---- Decorating values ----------------------------------------------------
 
-  var relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  // Created on first use: making an Intl formatter loads locale data, 20-140 ms
+  // that the first paint must not wait for.
+  var relative;
   var units = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
 
   function relativeTime(date) {
+    relative = relative || new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
     var seconds = (date.getTime() - Date.now()) / 1000;
     for (var i = 0; i < units.length; i++) {
       if (Math.abs(seconds) >= units[i][1] || units[i][0] === 'second') {
@@ -93,16 +96,28 @@
     return '';
   }
 
+  function decorateTime(el) {
+    var date = new Date(el.getAttribute('datetime'));
+    if (isNaN(date.getTime())) { return; }
+    el.title = date.toLocaleString();
+    var note = document.createElement('span');
+    note.className = 'json-reltime';
+    note.textContent = relativeTime(date);
+    el.after(note);
+  }
+
   function decorate(root) {
-    root.querySelectorAll('time.json-time:not([title])').forEach(function (el) {
-      var date = new Date(el.getAttribute('datetime'));
-      if (isNaN(date.getTime())) { return; }
-      el.title = date.toLocaleString();
-      var note = document.createElement('span');
-      note.className = 'json-reltime';
-      note.textContent = relativeTime(date);
-      el.after(note);
-    });
+    root.querySelectorAll('time.json-time:not([title])').forEach(decorateTime);
+  }
+
+  function afterFirstPaint(callback) {
+    // Work the first screen can do without waits for the load event, the
+    // frame after it, and then an idle moment, so it never delays that frame.
+    function idle() {
+      if (window.requestIdleCallback) { requestIdleCallback(callback, { timeout: 500 }); } else { setTimeout(callback, 0); }
+    }
+    function nextFrame() { requestAnimationFrame(idle); }
+    if (document.readyState === 'complete') { nextFrame(); } else { window.addEventListener('load', nextFrame, { once: true }); }
   }
 
   // ---- Loading more of the tree ----------------------------------------------
@@ -207,8 +222,11 @@
   // ---- Keyboard -------------------------------------------------------------
 
   function visibleRows() {
+    // Rows not inside a closed node. From the DOM, not from layout: offsetParent
+    // forces a layout, and Chromium keeps a closed <details>' contents laid out
+    // (content-visibility: hidden), so it is not null there.
     return Array.prototype.filter.call(tree.querySelectorAll('summary, .json-leaf, .json-more'), function (row) {
-      return row.offsetParent !== null;
+      return !row.closest('details:not([open]) > .json-children');
     });
   }
 
@@ -260,6 +278,9 @@
   function showBar(node) {
     clearTimeout(hideTimer);
     barNode = node;
+    // Hovered or focused before the idle decoration reached it: decorate now.
+    var stamp = isContainer(node) ? null : node.querySelector('time.json-time:not([title])');
+    if (stamp) { decorateTime(stamp); }
     bar.querySelector('.node-path').textContent = jqPath(node);
     bar.querySelector('.node-pointer').textContent = node.dataset.path || '/';
     bar.querySelectorAll('.container-only').forEach(function (el) { el.hidden = !isContainer(node); });
@@ -441,7 +462,7 @@
     bar = viewer.querySelector('.node-bar');
     urls = { tree: viewer.dataset.treeUrl, search: viewer.dataset.searchUrl, raw: viewer.dataset.rawUrl };
     viewer.querySelectorAll('[data-needs-js]').forEach(function (el) { el.hidden = false; });
-    decorate(tree);
+    afterFirstPaint(function () { decorate(tree); });
 
     viewer.addEventListener('click', onClick);
     tree.addEventListener('toggle', onToggle, true);  // toggle does not bubble

@@ -94,6 +94,14 @@ def test_keyboard_moves_opens_and_closes(wide):
     expect(node(wide, "/log")).to_be_focused()
 
 
+def test_arrow_down_from_a_closed_node_goes_to_its_next_sibling(wide):
+    node(wide, "/trace/5").locator("> summary").focus()
+    wide.keyboard.press("ArrowDown")
+    expect(node(wide, "/trace/6").locator("> summary")).to_be_focused()
+    wide.keyboard.press("ArrowUp")
+    expect(node(wide, "/trace/5").locator("> summary")).to_be_focused()
+
+
 def test_node_bar_shows_paths_and_copies_path_value_and_link(wide):
     node(wide, "/big_id").hover()
     bar = wide.locator(".node-bar")
@@ -135,8 +143,20 @@ def test_urls_are_safe_links_and_timestamps_show_relative_time(wide):
     link = node(wide, "/trace/0/args/url").locator("a")
     assert link.get_attribute("rel") == "noopener noreferrer"
     stamp = node(wide, "/trace/0/at").locator("time")
-    assert stamp.get_attribute("title")
+    expect(stamp).to_have_attribute("title", re.compile(r"\S"))  # set once the page is idle, or on hover
     expect(node(wide, "/trace/0/at").locator(".json-reltime")).to_have_text(re.compile(r"ago|last|year|month"))
+
+
+def test_a_timestamp_hovered_before_the_page_is_idle_shows_its_times(live_server, page):
+    # Timestamps are decorated once the page is idle; here it never is.
+    page.add_init_script("window.requestIdleCallback = function () { return 0; };")
+    page.goto(f"{live_server.url}/runs/run_wide/")
+    node(page, "/trace/0").locator("> summary").click()
+    leaf = node(page, "/trace/0/at")
+    expect(leaf.locator(".json-reltime")).to_have_count(0)
+    leaf.hover()
+    expect(leaf.locator("time")).to_have_attribute("title", re.compile(r"\S"))
+    expect(leaf.locator(".json-reltime")).to_have_text(re.compile(r"ago|last|year|month"))
 
 
 def test_raw_view_shows_the_record_as_pretty_json(wide):

@@ -231,3 +231,6 @@ TREE_STRING_CHARS = env.int("TREE_STRING_CHARS", default=300)
 TREE_BYTE_BUDGET = env.int("TREE_BYTE_BUDGET", default=900_000)
 # Parsed records kept per process for subtrees and search, by size of their JSON.
 RECORD_CACHE_BYTES = env.int("RECORD_CACHE_BYTES", default=64 * 1024 * 1024)
+# Build a record's search index in a background thread once it is cached, so
+# the first filter finds it ready (0.6 s of CPU for 50 MB); off: on first search.
+SEARCH_INDEX_IN_BACKGROUND = env.bool("SEARCH_INDEX_IN_BACKGROUND", default=True)

@@ -5,12 +5,21 @@ requests read it back, or parse the run's stored snapshot when this process
 has not seen it (no new upstream call either way). The cache is bounded by
 the size of the JSON it holds and keyed by the snapshot's digest, so a newer
 fetch of the same run replaces the old record.
+
+A record's search index (most of a second's work for 50 MB) is built in a
+background thread as soon as the record is kept, so that the first search
+usually finds it ready; a search that comes during the build waits for that
+build. A record that leaves the cache stops its build, and its index goes
+with it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +28,14 @@ from django.conf import settings
 from runs import jsonio
 from runs.models import Snapshot
 from runs.search import SearchIndex
+
+logger = logging.getLogger(__name__)
+
+BACKGROUND_BUILD_DELAY = 0.1  # seconds between keeping a record and starting to index it
+
+
+class _Dropped(Exception):
+    """The record left the cache while its index was being built in the background."""
 
 
 @dataclass
@@ -30,13 +47,52 @@ class ParsedRecord:
     record: dict
     _index: SearchIndex | None = field(default=None, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _dropped: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def index_ready(self) -> bool:
+        """True once the search index is built."""
+        return self._index is not None
 
     def search_index(self) -> SearchIndex:
-        """Return the record's search index, building it on first use."""
+        """Return the record's search index, waiting for a build under way or building it now."""
         with self._index_lock:
             if self._index is None:
-                self._index = SearchIndex(self.record)
+                self._index = self._build_index()
             return self._index
+
+    def build_index_in_background(self) -> None:
+        """Start building the search index in a daemon thread, unless it is built."""
+        if self._index is None:
+            name = f"search index {self.run_id}"
+            threading.Thread(target=self._build_in_background, name=name, daemon=True).start()
+
+    def drop(self) -> None:
+        """Stop a background build: the record has left the cache (searches still work)."""
+        self._dropped.set()
+
+    def _build_in_background(self) -> None:
+        # The page that kept the record is still being rendered, and this build
+        # would slow it down: let it finish first (no one searches that soon).
+        time.sleep(BACKGROUND_BUILD_DELAY)
+        with self._index_lock:
+            if self._index is not None or self._dropped.is_set():
+                return
+            try:
+                self._index = self._build_index(checkpoint=self._carry_on, where=" in the background")
+            except _Dropped:
+                logger.debug("search index of run %s: build stopped, the record left the cache", self.run_id)
+
+    def _carry_on(self) -> None:
+        if self._dropped.is_set():
+            raise _Dropped
+
+    def _build_index(self, checkpoint: Callable[[], None] | None = None, where: str = "") -> SearchIndex:
+        started = time.perf_counter()
+        index = SearchIndex(self.record, checkpoint)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.debug("search index of run %s built%s in %.0f ms", self.run_id, where, elapsed_ms)
+        return index
 
 
 _cache: OrderedDict[str, ParsedRecord] = OrderedDict()
@@ -44,14 +100,25 @@ _lock = threading.Lock()
 
 
 def remember(parsed: ParsedRecord) -> None:
-    """Keep a parsed record, evicting the least recently used beyond the size bound."""
+    """Keep a parsed record, evicting the least recently used beyond the size bound,
+    and start building its search index (SEARCH_INDEX_IN_BACKGROUND, default on)."""
+    dropped = []
     with _lock:
+        parsed._dropped.clear()  # kept again, if it had been dropped
+        replaced = _cache.get(parsed.run_id)
+        if replaced is not None and replaced is not parsed:
+            dropped.append(replaced)
         _cache[parsed.run_id] = parsed
         _cache.move_to_end(parsed.run_id)
         total = sum(item.size_bytes for item in _cache.values())
         while len(_cache) > 1 and total > settings.RECORD_CACHE_BYTES:
             _, evicted = _cache.popitem(last=False)
             total -= evicted.size_bytes
+            dropped.append(evicted)
+    for record in dropped:
+        record.drop()
+    if settings.SEARCH_INDEX_IN_BACKGROUND:
+        parsed.build_index_in_background()
 
 
 def load(run_id: str) -> ParsedRecord | None:
@@ -82,4 +149,7 @@ def load(run_id: str) -> ParsedRecord | None:
 def forget_all() -> None:
     """Empty the cache (tests use this to force a read from the database)."""
     with _lock:
+        dropped = list(_cache.values())
         _cache.clear()
+    for record in dropped:
+        record.drop()

@@ -1,7 +1,24 @@
-"""Search over a whole record: keys and values, case-insensitive substrings."""
+"""Search over a whole record: keys and values, case-insensitive substrings; its index, built in the background."""
 
 from __future__ import annotations
 
+import gc
+import json
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from runs import records
+from runs.rendering import json_pointer
 from runs.search import SearchIndex
 
 RECORD = {
@@ -57,3 +74,204 @@ def test_empty_query_and_separator_characters_match_nothing():
 
 def test_no_match_crosses_from_one_node_into_the_next():
     assert SearchIndex({"a": "xy", "b": "z"}).search("yb").count == 0
+
+
+def test_a_mark_character_inside_a_string_neither_matches_nor_shifts_later_nodes():
+    index = SearchIndex({"a": "x\x1ey", "b\x1ec": "y", "d": ["x\x1fy", "y"]})
+    assert index.search("y").pointers == ["/a", "/b\x1ec", "/d/0", "/d/1"]
+    assert index.search("xy").count == 0
+    assert index.search("c").pointers == ["/b\x1ec"]
+
+
+def test_text_that_lengthens_when_lower_cased_keeps_later_pointers_right():
+    # "İ".lower() is two characters; hits past it must still find their nodes.
+    record = {"list": ["İ" * 50] * 200 + ["needle"], "after": {"key": "needle"}}
+    result = SearchIndex(record).search("needle")
+    assert result.pointers == ["/list/200", "/after/key"]
+    assert SearchIndex(record).search("i̇").count == 200
+
+
+def test_a_record_that_is_an_array_or_a_scalar_is_searched_too():
+    assert SearchIndex(["a", {"b": "a"}, [["a"]]]).search("a").pointers == ["/0", "/1/b", "/2/0/0"]
+    assert SearchIndex("Hello").search("hell").pointers == [""]
+    assert SearchIndex(None).search("null").pointers == [""]
+
+
+def test_deeply_nested_records_are_indexed_and_pointed_into():
+    record: object = "bottom"
+    for depth in range(5000):
+        record = {"k": [record]} if depth % 2 else [record]
+    pointer = SearchIndex(record).search("bottom").pointers[0]
+    assert pointer.count("/") == 5000 + 2500
+
+
+def test_pointers_stay_right_across_many_nodes_and_containers():
+    rows = [{"id": i, "tags": ["x", f"t{i}"], "note": None if i % 3 else "hit"} for i in range(2000)]
+    record = {"rows": ["first", *rows[:1000], "middle", *rows[1000:], "last"]}
+    index = SearchIndex(record)
+    result = index.search("hit", limit=5, offset=600)
+    assert result.count == 667
+    assert result.pointers == [f"/rows/{i + 2}/note" for i in range(1800, 1815, 3)]
+    assert index.search("t1999").pointers == ["/rows/2001/tags/1"]
+    assert index.search("first").pointers == ["/rows/0"]
+    assert index.search("middle").pointers == ["/rows/1001"]
+    assert index.search("last").pointers == ["/rows/2002"]
+    keyed = SearchIndex({"ids": {f"id{i}": [i] if i % 2 else i for i in range(3000)}, "after": "id"})
+    assert keyed.search("id29").pointers[-3:] == ["/ids/id2997", "/ids/id2998", "/ids/id2999"]
+    assert keyed.search("id", limit=5000).pointers[-1] == "/after"
+
+
+# --- Property: the index finds what looking at every node finds -----------------
+
+# Characters that test case folding (İ lengthens, Σ depends on its neighbours,
+# U+0345 is case-ignorable), the index's own marks, lone surrogates and astral ones.
+TRICKY = "aAbZ İıIΣσςΑ\u0345'.:\x1e\x1f\ud800é東😀"
+tricky_text = st.text(alphabet=st.sampled_from(TRICKY), max_size=8)
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), tricky_text
+)
+json_values = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=70), st.dictionaries(tricky_text, children, max_size=5)),
+    max_leaves=200,
+)
+
+
+def node_texts(record: object) -> list[tuple[str, str, str]]:
+    """(pointer, key, value text) of every node in document order: what a search looks at."""
+    nodes, stack = [], [("", "", record)]
+    while stack:
+        pointer, key, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((json_pointer(pointer, k), k, v) for k, v in reversed(value.items()))
+            value = ""
+        elif isinstance(value, list):
+            stack.extend((json_pointer(pointer, i), "", v) for i, v in reversed(list(enumerate(value))))
+            value = ""
+        elif isinstance(value, bool) or value is None:
+            value = json.dumps(value)
+        nodes.append((pointer, key, str(value)))
+    return nodes
+
+
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(json_values, st.data())
+def test_search_finds_exactly_the_nodes_whose_key_or_value_holds_the_query(record, data):
+    nodes = node_texts(record)
+    some_text = [text for _, key, value in nodes for text in (key, value) if text]
+    query = data.draw(
+        st.one_of(
+            tricky_text,
+            st.sampled_from(some_text or ["a"]).flatmap(
+                lambda text: st.tuples(st.integers(0, len(text)), st.integers(0, len(text))).map(
+                    lambda span: text[min(span) : max(span)]
+                )
+            ),
+        )
+    )
+    needle = query.lower()
+    expected = [
+        pointer
+        for pointer, key, value in nodes
+        if needle and "\x1e" not in needle and "\x1f" not in needle and (needle in key.lower() or needle in value.lower())
+    ]
+    limit, offset = data.draw(st.integers(1, 80)), data.draw(st.integers(0, 80))
+    result = SearchIndex(record).search(query, limit=limit, offset=offset)
+    assert result.count == len(expected)
+    assert result.pointers == expected[offset : offset + limit]
+
+
+# --- Building the index in the background ---------------------------------------
+
+
+@pytest.fixture
+def empty_cache() -> Iterator[None]:
+    records.forget_all()
+    yield
+    records.forget_all()
+
+
+def kept_record(run_id: str, record: dict, size_bytes: int = 1000) -> records.ParsedRecord:
+    return records.ParsedRecord(
+        run_id=run_id, sha256="0" * 64, size_bytes=size_bytes, fetched_at=timezone.now(), record=record
+    )
+
+
+def long_record(steps: int = 60_000) -> dict:
+    """A record of some 400,000 nodes (at 60,000 steps): its index takes a fifth of a second or more."""
+    return {"trace": [{"tool": "slack.post", "args": {"text": f"Hello {i}", "n": i, "ok": True}} for i in range(steps)]}
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.01)
+
+
+def builds_logged(caplog: pytest.LogCaptureFixture, run_id: str) -> list[str]:
+    """How the index of `run_id` was built, each time: "built in …" or "built in the background in …"."""
+    messages = [record.getMessage() for record in caplog.records]
+    return [message.split(" built")[1] for message in messages if f"run {run_id} built" in message]
+
+
+def test_a_remembered_record_gets_its_index_without_a_search(empty_cache):
+    kept = kept_record("run_bg", {"trace": [{"tool": "slack.post"}] * 1000})
+    records.remember(kept)
+    wait_until(lambda: kept.index_ready)
+    assert kept.search_index().search("SLACK").count == 1000
+
+
+@pytest.mark.django_db
+def test_viewing_a_run_builds_its_index_before_any_search(empty_cache, client):
+    assert client.get(reverse("runs:detail", kwargs={"run_id": "run_wide"})).status_code == 200
+    kept = records.load("run_wide")
+    wait_until(lambda: kept.index_ready)
+
+
+def test_searches_during_the_background_build_wait_for_it_and_it_runs_once(empty_cache, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG, logger="runs.records")
+    monkeypatch.setattr(records, "BACKGROUND_BUILD_DELAY", 0)
+    kept = kept_record("run_busy", long_record())
+    records.remember(kept)
+    time.sleep(0.05)
+    # These come well within the build; had they not waited for it, each would build its own.
+    indexes: list[SearchIndex] = []
+    searches = [threading.Thread(target=lambda: indexes.append(kept.search_index())) for _ in range(4)]
+    for search in searches:
+        search.start()
+    for search in searches:
+        search.join()
+    assert len(indexes) == 4 and all(index is indexes[0] for index in indexes)
+    assert indexes[0].search("hello 59999").pointers == ["/trace/59999/args/text"]
+    assert [how.startswith(" in the background") for how in builds_logged(caplog, "run_busy")] == [True]
+
+
+def test_a_record_evicted_during_its_build_stops_it_and_is_let_go(empty_cache, settings, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG, logger="runs.records")
+    monkeypatch.setattr(records, "BACKGROUND_BUILD_DELAY", 0)
+    settings.RECORD_CACHE_BYTES = 1500
+    evicted = kept_record("run_evicted", long_record(120_000))
+    records.remember(evicted)
+    time.sleep(0.05)  # the build is under way
+    records.remember(kept_record("run_next", {"small": True}))  # over the bound: the first goes
+    build = next((t for t in threading.enumerate() if t.name == "search index run_evicted"), None)
+    if build is not None:
+        build.join(60)
+    assert not evicted.index_ready
+    assert builds_logged(caplog, "run_evicted") == []
+    assert evicted.search_index().search("hello 7").count > 0  # whoever still holds it can search
+    gone = weakref.ref(evicted)
+    del evicted
+    gc.collect()
+    assert gone() is None
+
+
+def test_with_background_builds_off_the_first_search_builds_the_index(empty_cache, settings):
+    settings.SEARCH_INDEX_IN_BACKGROUND = False
+    kept = kept_record("run_lazy", {"a": "slack"})
+    records.remember(kept)
+    assert "search index run_lazy" not in [thread.name for thread in threading.enumerate()]
+    assert not kept.index_ready
+    assert kept.search_index().search("slack").pointers == ["/a"]
+    assert kept.index_ready

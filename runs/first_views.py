@@ -37,6 +37,8 @@ def first_view(parsed: ParsedRecord) -> SafeString:
     # Rendered outside the lock: two threads may render the same view at once,
     # which costs a little time, where holding the lock would queue every page.
     html = render_json_tree(parsed.record, tree_links(parsed.run_id), limits)
+    if len(html) > CACHE_CHARS // 16:
+        return html  # a record of huge keys (see TREE_BYTE_BUDGET): not worth a 16th of the cache
     with _lock:
         if key not in _cache:
             _cache[key] = html

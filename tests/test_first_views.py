@@ -50,8 +50,21 @@ def test_other_tree_limits_get_their_own_render(client, settings):
     assert narrow.count(" open>") < wide.count(" open>")
 
 
-def test_the_cache_stays_within_its_size(client, monkeypatch):
-    monkeypatch.setattr(first_views, "CACHE_CHARS", 1)
-    page(client, "run_small")
-    page(client, "run_wide")
-    assert len(first_views._cache) == 1  # the newest only, however large
+def test_the_cache_stays_within_its_size(monkeypatch):
+    monkeypatch.setattr(first_views, "CACHE_CHARS", 16 * 5000)
+    for number in range(40):
+        record = {"n": number, "words": ["w" * 50] * 20}  # a view of about 3,000 characters
+        first_views.first_view(records.ParsedRecord(
+            run_id=f"run_{number}", sha256=f"{number:064}", size_bytes=300, fetched_at=None, record=record))
+    kept = list(first_views._cache.values())
+    assert 0 < len(kept) < 40
+    assert sum(map(len, kept)) <= 16 * 5000
+    assert ("run_39", f"{39:064}") in {key[:2] for key in first_views._cache}  # the newest is kept
+
+
+def test_a_view_too_big_for_its_share_of_the_cache_is_not_kept(monkeypatch):
+    monkeypatch.setattr(first_views, "CACHE_CHARS", 16 * 1000)
+    parsed = records.ParsedRecord(run_id="run_huge", sha256="0" * 64, size_bytes=5000, fetched_at=None,
+                                  record={"k" * 5000: 1})
+    first_views.first_view(parsed)
+    assert first_views._cache == {}

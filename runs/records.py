@@ -129,6 +129,8 @@ def load(run_id: str) -> ParsedRecord | None:
     with _lock:
         cached = _cache.get(run_id)
         if cached is not None and cached.sha256 == current["sha256"]:
+            # Another process may have fetched the same record again since.
+            cached.fetched_at = current["fetched_at"]
             _cache.move_to_end(run_id)
             return cached
     snapshot = Snapshot.objects.filter(run_id=run_id).only("body", "sha256", "fetched_at").first()

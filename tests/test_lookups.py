@@ -169,3 +169,12 @@ def test_when_the_first_fetch_raises_the_waiters_try_again_instead_of_reporting_
         outcomes = [waiter.result() for waiter in waiters]
     assert all(isinstance(outcome, upstream.RunNotFound) for outcome in outcomes)
     assert 2 <= len(calls) <= 4  # one retry leads; others may share it
+
+
+def test_a_cached_record_shows_when_it_was_last_fetched_even_by_another_process(client):
+    client.get(detail("run_small"))
+    cached = records.load("run_small")
+    later = cached.fetched_at + timedelta(minutes=5)
+    Snapshot.objects.filter(run_id="run_small").update(fetched_at=later)  # as another process's refetch would
+    assert records.load("run_small") is cached
+    assert cached.fetched_at == later

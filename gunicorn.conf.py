@@ -18,6 +18,9 @@ timeout = int(float(os.environ.get("ARCHAL_TIMEOUT", "20")) + 15)
 graceful_timeout = 25
 # Routers that reuse connections to the app (HTTP keep-alive) may do so for 5 s.
 keepalive = 5
+# The tree's links name a node by its positions, a few bytes a level: room
+# for records nested a thousand levels deep (gunicorn's default is 4094).
+limit_request_line = 8190
 # Only the platform's router can reach the app; it sets X-Forwarded-Proto.
 forwarded_allow_ips = "*"
 # No runtime control socket (gunicornc): nothing uses it, and it would be one

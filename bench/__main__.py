@@ -148,7 +148,7 @@ def _main_tables(args, bodies: dict[str, bytes], run_ids: dict[str, str], archal
     print("  page ms: a first view, upstream fetch excluded: jsonio.parse + lookups.look_up (snapshot\n"
           "  written, record cached, Lookup row) + run_page (render), median; parse/store/render: the\n"
           "  median of each step. dumps ms: json.dumps(record, indent=2), median.\n"
-          "  nodes: elements with a data-path in the HTML.")
+          "  nodes: elements with a data-i (tree nodes) in the HTML.")
 
     rows = []
     for label, r in results.items():
@@ -209,7 +209,7 @@ def _main_tables(args, bodies: dict[str, bytes], run_ids: dict[str, str], archal
               "  fastest: the quickest visit; TTFB: the median visit's first byte, the server's part.\n"
               "  text/plain: the record pretty-printed (indent 2), served by a stdlib http.server;\n"
               "  (n×): visits stopped after 30 s, median of n; >N: not settled within\n"
-              f"  {TEXT_TIMEOUT_S} s, the visit was cut short. DOM nodes: elements with a data-path.")
+              f"  {TEXT_TIMEOUT_S} s, the visit was cut short. DOM nodes: elements with a data-i (tree nodes).")
         big = {k: v for k, v in visits.items() if len(bodies[k]) >= 1_000_000}
         goals.append(("Chromium run page ≤ 0.5 × text/plain from 1 MB up",
                       all(p.settled_ms <= 0.5 * t.settled_ms for p, t in big.values())))
@@ -274,7 +274,7 @@ def _sweep(args, bodies, run_ids, archal_url) -> None:
             ids = (f"{run_id}-s{value}-{n}" for n in range(args.repeat))
             page_s = serverside.median_seconds(lambda ids=ids: serverside.build_page(next(ids), body), args.repeat)
             html = serverside.build_page(run_id, body).content
-        rows[value] = [f"{name}={value}", _ms(page_s), f"{len(html):,}", f"{html.decode().count(' data-path=') :,}"]
+        rows[value] = [f"{name}={value}", _ms(page_s), f"{len(html):,}", f"{html.decode().count(' data-i=') :,}"]
     if not args.no_browser:
         chromium = browser.Browser()
         visits: dict[int, list] = {value: [] for value in values}

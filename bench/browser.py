@@ -40,7 +40,7 @@ addEventListener('load', () => requestAnimationFrame(
 NAVIGATION = """() => {
   const n = performance.getEntriesByType('navigation')[0];
   return {ttfb: n.responseStart, received: n.responseEnd, load: n.loadEventEnd,
-          nodes: document.querySelectorAll('[data-path]').length};
+          nodes: document.querySelectorAll('[data-i]').length};
 }"""
 
 
@@ -49,7 +49,7 @@ class Visit:
     settled_ms: float
     ttfb_ms: float  # first byte of the response: the server's time is in here
     load_ms: float
-    nodes: int  # elements with a data-path (tree nodes) in the DOM
+    nodes: int  # elements with a data-i (tree nodes) in the DOM
     samples: int = 1  # visits the median was taken of
     fastest_ms: float = 0.0  # the quickest of them settled in (least disturbed by other load)
     timed_out: bool = False  # not settled within the timeout: settled_ms is that timeout

@@ -81,7 +81,7 @@ class PageResult:
     phases: dict[str, float]  # median seconds of each step
     dumps_s: float  # median json.dumps(record, indent=2)
     html_bytes: int
-    nodes: int  # nodes with a data-path in the page
+    nodes: int  # nodes with a data-i in the page
     parse_peak: int  # bytes, tracemalloc
     page_peak: int
     parse_rss: int | None  # bytes the resident set grew by at its peak; None off Linux
@@ -108,7 +108,7 @@ def measure_page(run_id: str, body: bytes, repeat: int) -> PageResult:
         phases={name: statistics.median(times) for name, times in phases.items()},
         dumps_s=dumps_s,
         html_bytes=len(response[0].content),
-        nodes=text.count(' data-path="'),
+        nodes=text.count(' data-i="'),
         parse_peak=parse_peak,
         page_peak=page_peak,
         parse_rss=parse_rss,

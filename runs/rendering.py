@@ -5,10 +5,12 @@ A browser's cost follows the number of nodes in the page, so one response
 renders at most `node_budget` of them: containers are loaded breadth-first
 (top levels first) and show at most `page_size` children; the rest of a
 container becomes a "more" link and deeper containers become placeholders,
-both loaded on demand from the stored snapshot (see views.run_tree).
-Nodes are not all the same size, though (every node carries its full path,
-so a deep chain of long keys grows with the square of its depth): a render
-that would pass `byte_budget` starts again with half the nodes.
+both loaded on demand from the stored snapshot (see viewer.run_tree).
+Nodes carry their position among their parent's children, not their path
+(see paths.py), and keys and strings are cut at `string_chars`, so each
+node's HTML is bounded; still, a render that would pass `byte_budget`
+(escaping multiplies, characters take up to 4 bytes) starts again with half
+the nodes.
 
 Both passes use explicit stacks and queues (records nest 1,000 levels deep;
 recursion would hit Python's limit) and append to one list joined once.
@@ -23,10 +25,11 @@ from collections import deque
 from dataclasses import dataclass, replace
 from html import escape
 from itertools import islice
-from urllib.parse import quote
 
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
+
+from runs.paths import Positions, child_positions, format_positions
 
 URL_PATTERN = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+\Z", re.IGNORECASE)
 TIMESTAMP_PATTERN = re.compile(
@@ -94,54 +97,6 @@ class TreeLinks:
     raw: str  # JSON of a subtree: ?pointer=
 
 
-def json_pointer(parent: str, key: str | int) -> str:
-    """Return the RFC 6901 pointer of `key` inside the node at `parent`."""
-    token = str(key).replace("~", "~0").replace("/", "~1")
-    return f"{parent}/{token}"
-
-
-def pointer_tokens(pointer: str) -> list[str]:
-    """Split an RFC 6901 pointer into its unescaped tokens; ValueError if malformed."""
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise ValueError("a JSON Pointer starts with “/”")
-    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
-
-
-def resolve_pointer(value: object, pointer: str) -> object:
-    """Return the node at `pointer` inside `value`; KeyError if there is none."""
-    try:
-        tokens = pointer_tokens(pointer)
-    except ValueError:
-        raise KeyError(pointer) from None
-    node = value
-    for token in tokens:
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and _is_index(token) and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise KeyError(pointer)
-    return node
-
-
-def _is_index(token: str) -> bool:
-    # RFC 6901 §4: array indices are decimal, with no leading zeros.
-    return token.isdigit() and token.isascii() and (token == "0" or token[0] != "0")
-
-
-def _child_position(container: dict | list, token: str) -> int | None:
-    if isinstance(container, list):
-        return int(token) if _is_index(token) and int(token) < len(container) else None
-    if token not in container:
-        return None
-    for position, key in enumerate(container):
-        if key == token:
-            return position
-    return None
-
-
 def _page_around(position: int | None, start: int, end: int, page_size: int) -> tuple[int, int]:
     """The page of children to render in [start, end), holding `position` if given."""
     if position is not None and start <= position < end:
@@ -152,10 +107,10 @@ def _page_around(position: int | None, start: int, end: int, page_size: int) -> 
 # --- Scalars and previews -----------------------------------------------------
 
 
-def _string_html(value: str, pointer: str, links: TreeLinks, limit: int) -> str:
+def _string_html(value: str, at: str, links: TreeLinks, limit: int) -> str:
     if len(value) > limit:
         shown = _text(value[:limit])
-        url = escape(f"{links.raw}?pointer={quote(visible(pointer), safe='')}")
+        url = escape(f"{links.raw}?at={at}")
         return (
             f'<span class="json-string json-truncated">"{shown}…"</span>'
             f' <a class="json-show-all" href="{url}">show all {len(value):,} characters</a>'
@@ -170,6 +125,17 @@ def _string_html(value: str, pointer: str, links: TreeLinks, limit: int) -> str:
     if TIMESTAMP_PATTERN.match(value):
         return f'<time class="json-string json-time" datetime="{_attr(value)}">"{text}"</time>'
     return f'<span class="json-string">"{text}"</span>'
+
+
+def _key_html(key: str, limit: int) -> str:
+    """A key as shown. tree.js reads keys back from the page to write paths; a key the
+    page cannot show as it is (cut short, escaped, or with a CR the parser would drop)
+    is marked json-key-partial, and its paths come from the server."""
+    if len(key) > limit:
+        return f'<span class="json-key json-key-partial">{_text(key[:limit])}…</span>'
+    if "\r" in key or INVISIBLE.search(key) is not None:
+        return f'<span class="json-key json-key-partial">{_text(key)}</span>'
+    return f'<span class="json-key">{_text(key)}</span>'
 
 
 def _scalar_html(value: object) -> str:
@@ -223,13 +189,14 @@ def _count_label(container: dict | list) -> str:
 
 # --- The tree -------------------------------------------------------------------
 
-Focus = tuple[str, ...] | None  # tokens still to follow to the focused node; None: off its path
+Focus = tuple[int, ...] | None  # positions still to follow to the focused node; None: off its path
 
 
-def _children(node: dict | list, start: int, end: int) -> list[tuple[str | int, object]]:
+def _children(node: dict | list, start: int, end: int) -> list[tuple[int, str | int, object]]:
+    """(position, key or index, value) of the children in [start, end)."""
     if isinstance(node, dict):
-        return list(islice(node.items(), start, end))
-    return list(enumerate(node[start:end], start=start))
+        return [(i, key, child) for i, (key, child) in enumerate(islice(node.items(), start, end), start=start)]
+    return [(i, i, child) for i, child in enumerate(node[start:end], start=start)]
 
 
 class _TreeWriter:
@@ -270,23 +237,23 @@ class _TreeWriter:
 
     def _queue_children(self, queue, node, window, depth, focus: Focus) -> None:
         head = focus[0] if focus else None
-        for key, child in _children(node, *window):
+        for position, _key, child in _children(node, *window):
             if isinstance(child, (dict, list)) and child:
-                rest = focus[1:] if head is not None and str(key) == head else None
-                position = _child_position(child, rest[0]) if rest else None
-                start, end = _page_around(position, 0, len(child), self.limits.page_size)
+                rest = focus[1:] if position == head else None
+                start, end = _page_around(rest[0] if rest else None, 0, len(child), self.limits.page_size)
                 queue.append((child, start, end, depth, rest))
 
-    def write(self, out: list[str], root: dict | list, pointer: str, focus: Focus, max_chars: int | None) -> None:
-        """Append the children of `root` (its planned window and "more" links) to `out`.
+    def write(self, out: list[str], root: dict | list, at: str, focus: Focus, max_chars: int | None) -> None:
+        """Append the children of `root`, the node at positions `at` (its planned window
+        and "more" links), to `out`.
 
         Raises _TooBig soon after `out` holds more than `max_chars` characters.
         """
         append = out.append
         limit = self.limits.string_chars
         links = self.links
-        stack: list[tuple[str, object, str, int, Focus] | str] = []
-        self._push_children(stack, root, pointer, 1, focus)
+        stack: list[tuple[str, object, str, int, int, Focus] | str] = []
+        self._push_children(stack, root, at, 1, focus)
         pop = stack.pop
         written, counted, steps = 0, 0, 0
         while stack:
@@ -300,59 +267,55 @@ class _TreeWriter:
             if type(item) is str:
                 append(item)
                 continue
-            key_html, node, path, depth, rest = item
-            path_attr = _attr(path)
+            key_html, node, parent_at, position, depth, rest = item
             if isinstance(node, (dict, list)) and node:
                 kind = "object" if isinstance(node, dict) else "array"
+                node_at = child_positions(parent_at, position)
                 loaded = id(node) in self.windows
                 opened = loaded and (depth < self.open_depth or rest is not None)
                 preview = "" if opened else f'<span class="json-preview">{_preview(node)}</span>'
                 append(
-                    f'<details class="json-node json-{kind}" data-path="{path_attr}"'
+                    f'<details class="json-node json-{kind}" data-i="{position}"'
                     f'{" open" if opened else ""}><summary>{key_html}'
                     f'<span class="json-count">{_count_label(node)}</span>{preview}</summary>'
                     '<div class="json-children">'
                 )
                 if loaded:
                     stack.append("</div></details>")
-                    self._push_children(stack, node, path, depth + 1, rest)
+                    self._push_children(stack, node, node_at, depth + 1, rest)
                 else:
-                    append(self.more_link(path, 0, len(node), placeholder=True))
+                    append(self.more_link(node_at, 0, len(node), placeholder=True))
                     append("</div></details>")
             else:
                 if isinstance(node, str):
-                    scalar = _string_html(node, path, links, limit)
+                    scalar = _string_html(node, child_positions(parent_at, position), links, limit)
                 elif isinstance(node, dict):
                     scalar = '<span class="json-empty">{}</span>'
                 elif isinstance(node, list):
                     scalar = '<span class="json-empty">[]</span>'
                 else:
                     scalar = _scalar_html(node)
-                append(f'<div class="json-leaf" data-path="{path_attr}">{key_html}{scalar}</div>')
+                append(f'<div class="json-leaf" data-i="{position}">{key_html}{scalar}</div>')
 
-    def _push_children(self, stack, node, pointer, depth, focus: Focus) -> None:
+    def _push_children(self, stack, node, at: str, depth, focus: Focus) -> None:
         start, end = self.windows[id(node)]
         low, high = self.ranges.get(id(node), (0, len(node)))
         head = focus[0] if focus else None
         is_object = isinstance(node, dict)
+        limit = self.limits.string_chars
         # Pushed in reverse, so they pop in document order.
         if end < high:
-            stack.append(self.more_link(pointer, end, high))
-        for key, child in reversed(_children(node, start, end)):
-            if not is_object:
-                key_html = f'<span class="json-index">{key}</span>'
-            elif len(key) > self.limits.string_chars:
-                key_html = f'<span class="json-key">{_text(key[: self.limits.string_chars])}…</span>'
-            else:
-                key_html = f'<span class="json-key">{_text(key)}</span>'
-            rest = focus[1:] if head is not None and str(key) == head else None
-            stack.append((key_html, child, json_pointer(pointer, key), depth, rest))
+            stack.append(self.more_link(at, end, high))
+        for position, key, child in reversed(_children(node, start, end)):
+            key_html = _key_html(key, limit) if is_object else f'<span class="json-index">{key}</span>'
+            rest = focus[1:] if position == head else None
+            stack.append((key_html, child, at, position, depth, rest))
         if start > low:
-            stack.append(self.more_link(pointer, low, start))
+            stack.append(self.more_link(at, low, start))
 
-    def more_link(self, pointer: str, start: int, end: int, placeholder: bool = False) -> str:
-        """A link that loads children [start, end) of the container at `pointer`."""
-        url = f"{self.links.tree}?pointer={quote(visible(pointer), safe='')}&offset={start}&end={end}"
+    def more_link(self, at: str, start: int, end: int, placeholder: bool = False) -> str:
+        """A link that loads children [start, end) of the container at positions `at`."""
+        url = f"{self.links.tree}?at={at}&offset={start}&end={end}"
         count = end - start
         if placeholder:
             label = f"Load {count:,} {'entry' if count == 1 else 'entries'}"
@@ -370,28 +333,29 @@ class _TooBig(Exception):
 
 def _write_children(
     container: dict | list,
-    pointer: str,
+    at: str,
     span: tuple[int, int],
-    focus: list[str],
+    focus: Positions,
     links: TreeLinks,
     limits: TreeLimits,
 ) -> str:
     """The HTML of the children in `span` of `container`, within the limits.
 
     Over the byte budget, try again with half the nodes and half the page
-    size; down at one node a page, what is left (one huge key, the way to a
-    focused node) is written whatever its size.
+    size; down at one node a page, what is left (the way to a focused node)
+    is written whatever its size. Every node's own part is bounded (keys and
+    strings are cut at string_chars, positions take a few bytes a level), so
+    each attempt is smaller than the one before.
     """
     while True:
         writer = _TreeWriter(links, limits)
-        position = _child_position(container, focus[0]) if focus else None
-        window = _page_around(position, span[0], span[1], limits.page_size)
+        window = _page_around(focus[0] if focus else None, span[0], span[1], limits.page_size)
         writer.ranges[id(container)] = span
-        writer.plan(container, window, tuple(focus))
+        writer.plan(container, window, focus)
         last_try = limits.node_budget <= 1 and limits.page_size <= 1
         out: list[str] = []
         try:
-            writer.write(out, container, pointer, tuple(focus), None if last_try else limits.byte_budget)
+            writer.write(out, container, at, focus, None if last_try else limits.byte_budget)
         except _TooBig:
             limits = limits.halved()
             continue
@@ -406,12 +370,12 @@ def render_json_tree(
     value: object,
     links: TreeLinks,
     limits: TreeLimits | None = None,
-    focus: str = "",
+    focus: Positions = (),
 ) -> SafeString:
     """Return the HTML tree of a whole record, within the node budget.
 
-    `focus` is a JSON Pointer whose node and ancestors are rendered and opened
-    whatever the budget, so a deep link shows its node without more requests.
+    `focus` names a node by positions; it and its ancestors are rendered and
+    opened whatever the budget, so a deep link shows its node without more requests.
     """
     limits = limits or TreeLimits.from_settings()
     if not isinstance(value, (dict, list)) or not value:
@@ -420,39 +384,35 @@ def render_json_tree(
         )
         if isinstance(value, str):
             leaf = _string_html(value, "", links, limits.string_chars)
-        return mark_safe(f'<div class="json-tree"><div class="json-leaf" data-path="">{leaf}</div></div>')
+        return mark_safe(f'<div class="json-tree"><div class="json-leaf">{leaf}</div></div>')
     kind = "object" if isinstance(value, dict) else "array"
     out = [
-        f'<div class="json-tree"><details class="json-node json-{kind}" data-path="" open>'
+        f'<div class="json-tree"><details class="json-node json-{kind}" open>'
         f'<summary><span class="json-count">{_count_label(value)}</span></summary>'
         '<div class="json-children">'
     ]
-    try:
-        focus_tokens = pointer_tokens(focus)
-    except ValueError:
-        focus_tokens = []
-    out.append(_write_children(value, "", (0, len(value)), focus_tokens, links, limits))
+    out.append(_write_children(value, "", (0, len(value)), tuple(focus), links, limits))
     out.append("</div></details></div>")
     return mark_safe("".join(out))  # every piece of data went through escape()
 
 
 def render_children(
     container: dict | list,
-    pointer: str,
+    at: Positions,
     links: TreeLinks,
     span: tuple[int, int] | None = None,
-    focus: str = "",
+    focus: Positions = (),
     limits: TreeLimits | None = None,
 ) -> SafeString:
-    """Return the HTML of the children in `span` of the container at `pointer`.
+    """Return the HTML of the children in `span` of `container`, the node at positions `at`.
 
     One page of them at most, with "more" links for the rest of the span;
-    `focus`, a pointer below `pointer`, picks the page and opens the way to
-    its node.
+    `focus`, the positions of a node below `container` counted from it, picks
+    the page and opens the way to its node.
     """
     limits = limits or TreeLimits.from_settings()
     low, high = span or (0, len(container))
     high = max(0, min(high, len(container)))
     low = max(0, min(low, high))
-    tokens = pointer_tokens(focus)[len(pointer_tokens(pointer)) :] if focus else []
-    return mark_safe(_write_children(container, pointer, (low, high), tokens, links, limits))  # every piece of data went through escape()
+    html = _write_children(container, format_positions(at), (low, high), tuple(focus), links, limits)
+    return mark_safe(html)  # every piece of data went through escape()

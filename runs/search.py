@@ -10,9 +10,9 @@ character beyond Latin-1, and as exact for substrings: no character's bytes
 occur inside another's.
 
 The build is one walk over the record that keeps nothing per node but its
-text (a record of 50 MB has over a million nodes) and copies no value. JSON
-Pointers are worked out only for the matches a search returns, from the
-record itself and three numbers kept per object or array.
+text (a record of 50 MB has over a million nodes) and copies no value. The
+positions of a node (see paths.py) are worked out only for the matches a
+search returns, from three numbers kept per object or array.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate, islice, repeat
+from itertools import accumulate, repeat
 
-from runs.rendering import json_pointer
+from runs.paths import Positions, pointer_at
 
 KEY_MARK = "\x1f"  # between a node's key and its value
 NODE_MARK = "\x1e"  # before each node; neither can be typed into a query
@@ -37,7 +37,7 @@ TABLES_FROM = 64  # containers inside a container from which its children are lo
 @dataclass(frozen=True)
 class SearchResult:
     count: int  # nodes that match
-    pointers: list[str]  # JSON Pointers of the requested matches, in document order
+    nodes: list[int]  # numbers of the requested matches, in document order
 
 
 class SearchIndex:
@@ -70,7 +70,7 @@ class SearchIndex:
         self._tables: dict[int, tuple[array, array, array]] = {}
 
     def search(self, query: str, limit: int = 500, offset: int = 0) -> SearchResult:
-        """Return how many nodes match `query`, and pointers of matches [offset, offset + limit)."""
+        """Return how many nodes match `query`, and the numbers of matches [offset, offset + limit)."""
         lowered = query.lower()
         if not lowered or KEY_MARK in lowered or NODE_MARK in lowered:
             return SearchResult(0, [])
@@ -94,14 +94,14 @@ class SearchIndex:
             # running on to the start of the next node so that a node counts once.
             rest = re.compile(re.escape(needle) + b"[^" + NODE_END + b"]*()")
             count += len(rest.findall(text, position))
-        return SearchResult(count, self.pointers(matches))
-
-    def pointer(self, node: int) -> str:
-        """Return the JSON Pointer of node number `node`."""
-        return self.pointers([node])[0]
+        return SearchResult(count, matches)
 
     def pointers(self, nodes: list[int]) -> list[str]:
-        """Return the JSON Pointers of node numbers given in ascending order.
+        """Return the JSON Pointers of node numbers given in ascending order."""
+        return [pointer_at(self._record, positions) for positions in self.positions(nodes)]
+
+    def positions(self, nodes: list[int]) -> list[Positions]:
+        """Return the positions of node numbers given in ascending order.
 
         Each is found by going down from the deepest container that holds both
         it and the node before, so nearby nodes cost little.
@@ -109,33 +109,22 @@ class SearchIndex:
         if nodes and not 0 <= nodes[0] <= nodes[-1] < self._nodes:
             raise IndexError(f"nodes {nodes[0]}…{nodes[-1]} are not all in a record of {self._nodes}")
         if not self._starts:  # the record is a single scalar
-            return ["" for _ in nodes]
+            return [() for _ in nodes]
         starts, ends = self._starts, self._ends
-        # (container number, pointer, value) of the containers down to the last node.
-        path: list[tuple[int, str, object]] = [(0, "", self._record)]
-        keys_of: dict[int, list[str]] = {}  # the keys of big objects, by id
+        # (container number, positions) of the containers down to the last node.
+        path: list[tuple[int, Positions]] = [(0, ())]
         found = []
         for node in nodes:
             while node >= ends[path[-1][0]]:
                 path.pop()
-            container, pointer, value = path[-1]
+            container, positions = path[-1]
             here = starts[container]
             while here != node:
                 index, here, container = self._child_holding(container, node)
-                if type(value) is list:
-                    key: str | int = index
-                elif index < TABLES_FROM:
-                    key = next(islice(value, index, None))  # type: ignore[call-overload]
-                else:
-                    keys = keys_of.get(id(value))
-                    if keys is None:
-                        keys = keys_of[id(value)] = list(value)  # type: ignore[call-overload]
-                    key = keys[index]
-                pointer = json_pointer(pointer, key)
-                value = value[key]  # type: ignore[index]
+                positions = (*positions, index)
                 if container >= 0:
-                    path.append((container, pointer, value))
-            found.append(pointer)
+                    path.append((container, positions))
+            found.append(positions)
         return found
 
     def _child_holding(self, container: int, node: int) -> tuple[int, int, int]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("runs/<str:run_id>/raw", views.run_raw, name="raw"),
     path("runs/<str:run_id>/tree", viewer.run_tree, name="tree"),
     path("runs/<str:run_id>/search", viewer.run_search, name="search"),
+    path("runs/<str:run_id>/locate", viewer.run_locate, name="locate"),
     # An ID with "/" in it (typed as %2F) arrives decoded and matches none of the above.
     path("runs/<path:rest>", views.slashed_run_id),
 ]

@@ -16,7 +16,16 @@ from django.views.decorators.http import require_GET
 
 from runs import records
 from runs.pages import error_page, run_id_problem
-from runs.rendering import TreeLinks, pointer_tokens, render_children, resolve_pointer
+from runs.paths import (
+    Positions,
+    child_at,
+    format_positions,
+    node_at,
+    parse_positions,
+    pointer_at,
+    positions_of,
+)
+from runs.rendering import TreeLinks, render_children
 
 SEARCH_QUERY_CHARS = 200
 SEARCH_RESULTS = 1000
@@ -54,13 +63,38 @@ def _not_stored(request: HttpRequest, run_id: str) -> HttpResponse:
     return _problem(request, run_id, 404, "Record not stored", "This dashboard holds no stored record of this run.")
 
 
-def _no_such_node(request: HttpRequest, run_id: str, pointer: str) -> HttpResponse:
-    return _problem(request, run_id, 404, "No such node", f"The record has nothing at {pointer!r}.")
+def _named(params) -> str:
+    """What a request asked for, as its error page names it (cut short: a key can be a megabyte)."""
+    name = f"positions {params['at']}" if "at" in params else repr(params.get("pointer", ""))
+    return name if len(name) <= 200 else name[:200] + "…"
+
+
+def _no_such_node(request: HttpRequest, run_id: str, params) -> HttpResponse:
+    return _problem(request, run_id, 404, "No such node", f"The record has nothing at {_named(params)}.")
+
+
+def find_node(record: object, params) -> tuple[Positions, object]:
+    """The positions and value of the node a request names with ?at= (positions, as
+    the page's links do) or ?pointer= (a JSON Pointer); KeyError if there is none."""
+    try:
+        positions = parse_positions(params["at"]) if "at" in params else positions_of(record, params.get("pointer", ""))
+    except ValueError:
+        raise KeyError(params["at"]) from None
+    return positions, node_at(record, positions)
 
 
 def _int_param(request: HttpRequest, name: str, default: int | None) -> int | None:
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() and value.isascii() else default
+
+
+def _focus_below(request: HttpRequest, at: Positions) -> Positions:
+    """?focus= (positions) counted from the node at `at`; () unless it lies below it."""
+    try:
+        focus = parse_positions(request.GET.get("focus", ""))
+    except ValueError:
+        return ()
+    return focus[len(at) :] if focus[: len(at)] == at else ()
 
 
 @require_GET
@@ -71,45 +105,62 @@ def run_tree(request: HttpRequest, run_id: str) -> HttpResponse:
     parsed = records.load(run_id)
     if parsed is None:
         return _not_stored(request, run_id)
-    pointer = request.GET.get("pointer", "")
-    focus = request.GET.get("focus", "")
     try:
-        node = resolve_pointer(parsed.record, pointer)
+        at, node = find_node(parsed.record, request.GET)
     except KeyError:
-        return _no_such_node(request, run_id, pointer)
+        return _no_such_node(request, run_id, request.GET)
     if not isinstance(node, (dict, list)):
-        return _problem(request, run_id, 400, "Not an object or array", f"{pointer!r} holds a single value.")
-    if focus and not (focus == pointer or focus.startswith(pointer + "/")):
-        focus = ""
+        return _problem(request, run_id, 400, "Not an object or array", f"{_named(request.GET)} holds a single value.")
     span = (_int_param(request, "offset", 0), _int_param(request, "end", len(node)))
-    children = render_children(node, pointer, tree_links(run_id), span=span, focus=focus)
+    children = render_children(node, at, tree_links(run_id), span=span, focus=_focus_below(request, at))
     if request.GET.get("fragment"):
         return HttpResponse(children)
+    breadcrumbs = _breadcrumbs(parsed.record, at)
     context = {
         "run_id": run_id,
-        "pointer": pointer,
-        "breadcrumbs": _breadcrumbs(pointer),
+        "breadcrumbs": breadcrumbs,
+        "label": breadcrumbs[-1][0],
         "kind": "object" if isinstance(node, dict) else "array",
         "children": children,
     }
     return render(request, "runs/subtree.html", context)
 
 
-def _breadcrumbs(pointer: str) -> list[tuple[str, str]]:
-    """(label, pointer) for each ancestor of `pointer`, root first."""
+BREADCRUMB_CHARS = 60
+
+
+def _breadcrumbs(record: object, at: Positions) -> list[tuple[str, str]]:
+    """(label, positions) for the record and each node on the way to `at`."""
     crumbs = [("record", "")]
-    path = ""
-    for token in pointer_tokens(pointer):
-        path += "/" + token.replace("~", "~0").replace("/", "~1")
-        crumbs.append((token, path))
+    node = record
+    for depth, position in enumerate(at, start=1):
+        key, node = child_at(node, position)
+        label = str(key) if len(str(key)) <= BREADCRUMB_CHARS else str(key)[:BREADCRUMB_CHARS] + "…"
+        crumbs.append((label, format_positions(at[:depth])))
     return crumbs
 
 
 @require_GET
-def run_search(request: HttpRequest, run_id: str) -> HttpResponse:
-    """JSON {count, offset, pointers}: nodes whose key or value holds ?q=, in order.
+def run_locate(request: HttpRequest, run_id: str) -> HttpResponse:
+    """JSON {at, pointer} of the node named by ?pointer= or ?at=: how tree.js turns a deep
+    link into positions, and positions into a path when the page shows a key cut short."""
+    if problem := run_id_problem(request, run_id):
+        return problem
+    parsed = records.load(run_id)
+    if parsed is None:
+        return JsonResponse({"error": "This dashboard holds no stored record of this run."}, status=404)
+    try:
+        at, _node = find_node(parsed.record, request.GET)
+    except KeyError:
+        return JsonResponse({"error": f"The record has nothing at {_named(request.GET)}."}, status=404)
+    return JsonResponse({"at": format_positions(at), "pointer": pointer_at(parsed.record, at)})
 
-    Pointers of SEARCH_RESULTS matches from ?offset= (default 0) on.
+
+@require_GET
+def run_search(request: HttpRequest, run_id: str) -> HttpResponse:
+    """JSON {query, count, offset, nodes}: nodes whose key or value holds ?q=, in order.
+
+    The positions (as "3.0.17") of SEARCH_RESULTS matches from ?offset= (default 0) on.
     """
     if problem := run_id_problem(request, run_id):
         return problem
@@ -120,16 +171,16 @@ def run_search(request: HttpRequest, run_id: str) -> HttpResponse:
     if parsed is None:
         return JsonResponse({"error": "This dashboard holds no stored record of this run."}, status=404)
     offset = _int_param(request, "offset", 0)
-    result = parsed.search_index().search(query, limit=SEARCH_RESULTS, offset=offset)
-    return JsonResponse(
-        {"query": query, "count": result.count, "offset": offset, "pointers": result.pointers}
-    )
+    index = parsed.search_index()
+    result = index.search(query, limit=SEARCH_RESULTS, offset=offset)
+    nodes = [format_positions(positions) for positions in index.positions(result.nodes)]
+    return JsonResponse({"query": query, "count": result.count, "offset": offset, "nodes": nodes})
 
 
-def subtree_json(request: HttpRequest, parsed: records.ParsedRecord, pointer: str) -> HttpResponse:
-    """The JSON of the node at `pointer`, pretty-printed with ?pretty=1."""
+def subtree_json(request: HttpRequest, parsed: records.ParsedRecord) -> HttpResponse:
+    """The JSON of the node named by ?pointer= or ?at=, pretty-printed with ?pretty=1."""
     try:
-        node = resolve_pointer(parsed.record, pointer)
+        _at, node = find_node(parsed.record, request.GET)
     except KeyError:
-        return _no_such_node(request, parsed.run_id, pointer)
+        return _no_such_node(request, parsed.run_id, request.GET)
     return HttpResponse(dumps(node, pretty=bool(request.GET.get("pretty"))), content_type="application/json")

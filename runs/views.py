@@ -76,12 +76,12 @@ def _failure_summary(outcome: upstream.Outcome) -> str:
 def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run's record as JSON, byte for byte as Archal sent it.
 
-    With ?pointer= just that subtree and with ?pretty=1 indented. Like the run
+    With ?pointer= (or ?at=, see paths.py) just that subtree and with ?pretty=1 indented. Like the run
     page, answered from a recent snapshot, or from the stored one when Archal fails.
     """
     if problem := run_id_problem(request, run_id):
         return problem
-    if "pointer" in request.GET or request.GET.get("pretty"):
+    if "pointer" in request.GET or "at" in request.GET or request.GET.get("pretty"):
         # Parts of a record the page showed: no new lookup when it is stored.
         parsed = records.load(run_id)
         if parsed is None:
@@ -89,7 +89,7 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
             if answer.parsed is None:
                 return outcome_page(request, run_id, answer.outcome)
             parsed = answer.parsed
-        return subtree_json(request, parsed, request.GET.get("pointer", ""))
+        return subtree_json(request, parsed)
     answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
     if answer.parsed is None:
         return outcome_page(request, run_id, answer.outcome)
@@ -105,7 +105,7 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     return response
 
 
-RUN_PAGES = ("/", "/raw", "/tree", "/search")
+RUN_PAGES = ("/", "/raw", "/tree", "/search", "/locate")
 
 
 @require_GET

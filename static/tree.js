@@ -7,7 +7,13 @@
 
   var viewer, tree, urls, status;
 
-  // ---- Small helpers --------------------------------------------------------
+  // ---- Naming nodes ----------------------------------------------------------
+
+  // Nodes carry their position among their parent's children (data-i), not
+  // their path: one key can be a megabyte. Positions ("3.0.17", the root "")
+  // name a node to the server; JSON Pointers and jq paths, for people, are
+  // written from the keys on the page, or asked of the server when the page
+  // shows a key cut short.
 
   function tokensOf(pointer) {
     if (pointer === '') { return []; }
@@ -16,46 +22,91 @@
     });
   }
 
-  function pointerOf(tokens) {
-    return tokens.map(function (t) {
-      return '/' + String(t).replace(/~/g, '~0').replace(/\//g, '~1');
-    }).join('');
-  }
-
-  function nodeAt(pointer) {
-    return tree.querySelector('[data-path="' + CSS.escape(pointer) + '"]');
-  }
-
   function isContainer(el) { return el && el.tagName === 'DETAILS'; }
 
   function rowOf(el) { return isContainer(el) ? el.querySelector(':scope > summary') : el; }
 
   function nodeOfRow(row) { return row.tagName === 'SUMMARY' ? row.parentElement : row; }
 
-  function jqPath(el) {
-    // Array indices come from the parent's kind: a key "3" and an index 3 differ.
-    var parts = [];
-    var node = el;
-    while (node && node !== tree && node.dataset.path !== '') {
-      var parent = node.parentElement.closest('details.json-node');
-      var token = tokensOf(node.dataset.path).pop();
-      if (parent && parent.classList.contains('json-array')) {
-        parts.unshift('[' + token + ']');
-      } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(token)) {
-        parts.unshift('.' + token);
-      } else {
-        parts.unshift('[' + JSON.stringify(token) + ']');
-      }
-      node = parent;
+  function rootNode() { return tree.querySelector(':scope > .json-node, :scope > .json-leaf'); }
+
+  function parentOf(el) { return el.parentElement.closest('details.json-node'); }
+
+  function isRoot(el) { return el.dataset.i === undefined; }
+
+  function positionsOf(el) {
+    var positions = [];
+    for (var node = el; !isRoot(node); node = parentOf(node)) { positions.unshift(Number(node.dataset.i)); }
+    return positions;
+  }
+
+  function atOf(el) { return positionsOf(el).join('.'); }
+
+  function walk(positions) {
+    // The deepest node on the way to `positions` that the page holds, and how far down it is.
+    var node = rootNode();
+    var depth = 0;
+    while (depth < positions.length && isContainer(node)) {
+      var child = node.querySelector(':scope > .json-children > [data-i="' + positions[depth] + '"]');
+      if (!child) { break; }
+      node = child;
+      depth += 1;
     }
-    var path = parts.join('');
-    return path === '' ? '.' : (path[0] === '[' ? '.' + path : path);
+    return { node: node, depth: depth };
+  }
+
+  function keyOf(el) {
+    // The key as the page shows it, or null when the page shows it cut short or escaped.
+    var key = rowOf(el).querySelector(':scope > .json-key');
+    return key && !key.classList.contains('json-key-partial') ? key.textContent : null;
+  }
+
+  function pathsOf(steps) {
+    // {pointer, jq} from each step's token, and whether it indexes an array
+    // (a key "3" and an index 3 differ in jq).
+    var pointer = '';
+    var jq = '';
+    steps.forEach(function (step) {
+      pointer += '/' + step.token.replace(/~/g, '~0').replace(/\//g, '~1');
+      if (step.inArray) {
+        jq += '[' + step.token + ']';
+      } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(step.token)) {
+        jq += '.' + step.token;
+      } else {
+        jq += '[' + JSON.stringify(step.token) + ']';
+      }
+    });
+    return { pointer: pointer, jq: jq === '' ? '.' : (jq[0] === '[' ? '.' + jq : jq) };
+  }
+
+  var described = new WeakMap();
+
+  function describe(el) {
+    // A promise of the node's {pointer, jq}.
+    if (described.has(el)) { return described.get(el); }
+    var steps = [];
+    var cut = false;
+    for (var node = el; !isRoot(node); node = parentOf(node)) {
+      var inArray = parentOf(node).classList.contains('json-array');
+      var token = inArray ? node.dataset.i : keyOf(node);
+      cut = cut || token === null;
+      steps.unshift({ token: token, inArray: inArray });
+    }
+    var paths = cut ? getText(withParam(urls.locate, 'at', atOf(el))).then(function (text) {
+      var tokens = tokensOf(JSON.parse(text).pointer);
+      return pathsOf(steps.map(function (step, i) { return { token: tokens[i], inArray: step.inArray }; }));
+    }) : Promise.resolve(pathsOf(steps));
+    described.set(el, paths);
+    paths.catch(function () { described.delete(el); });
+    return paths;
   }
 
   function linkTo(pointer) {
     var hash = '#' + pointer.split('/').map(encodeURIComponent).join('/');
     return location.href.split('#')[0] + hash;
   }
+
+  // ---- Small helpers --------------------------------------------------------
 
   function say(message) { status.textContent = message; }
 
@@ -144,28 +195,25 @@
   }
 
   function loadRegion(details, focus) {
-    // Re-render a container's children with the way to `focus` open.
-    var url = withParam(urls.tree, 'pointer', details.dataset.path);
-    url = withParam(withParam(url, 'focus', focus), 'fragment', '1');
-    return getText(url).then(function (html) {
+    // Re-render a container's children with the way to `focus` (positions) open.
+    var url = withParam(withParam(urls.tree, 'at', atOf(details)), 'focus', focus);
+    return getText(withParam(url, 'fragment', '1')).then(function (html) {
       var children = details.querySelector(':scope > .json-children');
       children.innerHTML = html;
       decorate(children);
     });
   }
 
-  function reveal(pointer) {
-    // Find the node, loading what lies between it and what is on the page.
-    var found = nodeAt(pointer);
-    if (found) { return Promise.resolve(found); }
-    var tokens = tokensOf(pointer);
-    for (var n = tokens.length - 1; n >= 0; n--) {
-      var ancestor = nodeAt(pointerOf(tokens.slice(0, n)));
-      if (isContainer(ancestor)) {
-        return loadRegion(ancestor, pointer).then(function () { return nodeAt(pointer); });
-      }
-    }
-    return Promise.resolve(null);
+  function reveal(at) {
+    // Find the node at positions `at`, loading what lies between it and what is on the page.
+    var positions = at === '' ? [] : at.split('.').map(Number);
+    var reached = walk(positions);
+    if (reached.depth === positions.length) { return Promise.resolve(reached.node); }
+    if (!isContainer(reached.node)) { return Promise.resolve(null); }
+    return loadRegion(reached.node, at).then(function () {
+      var again = walk(positions);
+      return again.depth === positions.length ? again.node : null;
+    });
   }
 
   function openAncestors(el) {
@@ -182,12 +230,11 @@
     row.scrollIntoView({ block: 'center' });
   }
 
-  function showPointer(pointer, className) {
-    return reveal(pointer).then(function (el) {
-      if (!el) { say('Nothing at ' + pointer + ' in this record.'); return null; }
-      highlight(el, className);
+  function show(at, className) {
+    return reveal(at).then(function (el) {
+      if (el) { highlight(el, className); }
       return el;
-    }, function (error) { say('Could not load ' + pointer + ' (' + error.message + ').'); });
+    }, function (error) { say('Could not load that part of the record (' + error.message + ').'); });
   }
 
   // ---- Opening and closing ---------------------------------------------------
@@ -196,17 +243,20 @@
     // Open containers of `scope` less than `depth` levels below it, close the
     // rest. Containers not loaded yet stay closed: opening them all could
     // mean thousands of requests; they load when opened one by one.
-    var base = tokensOf(scope.dataset.path).length;
     var skipped = 0;
     var opened = 0;
-    var all = [scope].concat(Array.prototype.slice.call(scope.querySelectorAll('details.json-node')));
-    all.forEach(function (node) {
-      var level = tokensOf(node.dataset.path).length - base;
-      var want = level < depth;
+    var stack = [[scope, 0]];
+    while (stack.length) {
+      var item = stack.pop();
+      var node = item[0];
+      var want = item[1] < depth;
       if (want && placeholderLink(node)) { skipped += 1; want = false; }
       if (want) { opened += 1; }
       if (node.open !== want) { node.open = want; }
-    });
+      node.querySelectorAll(':scope > .json-children > details.json-node').forEach(function (child) {
+        stack.push([child, item[1] + 1]);
+      });
+    }
     if (depth === Infinity) {
       say('Opened ' + opened.toLocaleString() + ' loaded nodes' +
         (skipped ? '; ' + skipped.toLocaleString() + ' not loaded yet stay closed (open one to load it).' : '.'));
@@ -257,7 +307,7 @@
       case 'ArrowLeft':
         if (isContainer(node) && node.open) { node.open = false; } else {
           var parent = row.parentElement.closest('details.json-node');
-          if (parent && parent.dataset.path !== undefined) { focusRow(rowOf(parent)); }
+          if (parent) { focusRow(rowOf(parent)); }
         }
         break;
       case 'Home': rows = visibleRows(); focusRow(rows[0]); break;
@@ -281,9 +331,21 @@
     // Hovered or focused before the idle decoration reached it: decorate now.
     var stamp = isContainer(node) ? null : node.querySelector('time.json-time:not([title])');
     if (stamp) { decorateTime(stamp); }
-    bar.querySelector('.node-path').textContent = jqPath(node);
-    bar.querySelector('.node-pointer').textContent = node.dataset.path || '/';
     bar.querySelectorAll('.container-only').forEach(function (el) { el.hidden = !isContainer(node); });
+    var path = bar.querySelector('.node-path');
+    var pointer = bar.querySelector('.node-pointer');
+    path.textContent = '…';
+    pointer.textContent = '';
+    placeBar(node);
+    describe(node).then(function (paths) {
+      if (barNode !== node) { return; }
+      path.textContent = paths.jq;
+      pointer.textContent = paths.pointer || '/';
+      placeBar(node);
+    }, function () { if (barNode === node) { path.textContent = '(path not available)'; } });
+  }
+
+  function placeBar(node) {
     // The bar is positioned within .run-viewer: place it on the row's line,
     // at the tree's right edge.
     var rect = rowOf(node).getBoundingClientRect();
@@ -299,15 +361,22 @@
     hideTimer = setTimeout(function () { bar.hidden = true; }, 400);
   }
 
+  function copyPath(node, what) {
+    describe(node).then(function (paths) {
+      if (what === 'path') { copy(paths.jq, 'the path ' + paths.jq); }
+      if (what === 'pointer') { copy(paths.pointer || '/', 'the pointer ' + (paths.pointer || '/')); }
+      if (what === 'link') { copy(linkTo(paths.pointer), 'a link to this node'); }
+    }, function (error) { say('Could not work out the path (' + error.message + ').'); });
+  }
+
   function runAction(action, node) {
     if (!action) { return false; }
-    var pointer = node.dataset.path;
-    if (action === 'copy-path') { copy(jqPath(node), 'the path ' + jqPath(node)); }
-    if (action === 'copy-pointer') { copy(pointer || '/', 'the pointer ' + (pointer || '/')); }
-    if (action === 'copy-link') { copy(linkTo(pointer), 'a link to this node'); }
+    if (action === 'copy-path') { copyPath(node, 'path'); }
+    if (action === 'copy-pointer') { copyPath(node, 'pointer'); }
+    if (action === 'copy-link') { copyPath(node, 'link'); }
     if (action === 'copy-value') {
       // From the server: exact integers, whole strings, parts not yet loaded.
-      getText(withParam(urls.raw, 'pointer', pointer) + '&pretty=1').then(
+      getText(withParam(withParam(urls.raw, 'at', atOf(node)), 'pretty', '1')).then(
         function (text) { copy(text, 'the value as JSON'); },
         function (error) { say('Could not fetch the value (' + error.message + ').'); }
       );
@@ -321,20 +390,20 @@
 
   // ---- Filter ---------------------------------------------------------------
 
-  // Matches come from the server in pages of pointers, fetched as stepping
+  // Matches come from the server in pages of positions, fetched as stepping
   // reaches them, so the count and stepping cover the whole record.
   var search = { query: '', total: 0, current: -1, pages: {}, pageSize: 1 };
   var searchTimer;
 
-  function matchPointer(index) {
+  function matchAt(index) {
     var offset = Math.floor(index / search.pageSize) * search.pageSize;
     var page = search.pages[offset];
     if (page) { return Promise.resolve(page[index - offset]); }
     var query = search.query;
     return getText(withParam(withParam(urls.search, 'q', query), 'offset', offset)).then(function (text) {
       var result = JSON.parse(text);
-      if (query === search.query) { search.pages[offset] = result.pointers; }
-      return result.pointers[index - offset];
+      if (query === search.query) { search.pages[offset] = result.nodes; }
+      return result.nodes[index - offset];
     });
   }
 
@@ -344,8 +413,8 @@
     var wanted = search.current;
     viewer.querySelector('.filter-count').textContent =
       (wanted + 1).toLocaleString() + ' of ' + search.total.toLocaleString();
-    matchPointer(wanted).then(function (pointer) {
-      if (wanted === search.current && pointer !== undefined) { showPointer(pointer, 'json-hit'); }
+    matchAt(wanted).then(function (at) {
+      if (wanted === search.current && at !== undefined) { show(at, 'json-hit'); }
     });
   }
 
@@ -362,8 +431,8 @@
       if (query !== search.query) { return; }
       var result = JSON.parse(text);
       search.total = result.count;
-      search.pageSize = Math.max(1, result.pointers.length);
-      search.pages[0] = result.pointers;
+      search.pageSize = Math.max(1, result.nodes.length);
+      search.pages[0] = result.nodes;
       if (!search.total) { count.textContent = 'No matches'; return; }
       showMatch(0);
     }, function (error) { count.textContent = 'Search failed (' + error.message + ')'; });
@@ -445,11 +514,17 @@
   }
 
   function followHash() {
+    // The fragment is a JSON Pointer; the server knows where it leads.
     var hash = location.hash.slice(1);
     if (hash === '' || hash[0] !== '/') { return; }
     var pointer;
     try { pointer = decodeURIComponent(hash); } catch (error) { return; }
-    showPointer(pointer, 'json-target').then(function (el) {
+    getText(withParam(urls.locate, 'pointer', pointer)).then(function (text) {
+      return show(JSON.parse(text).at, 'json-target');
+    }, function (error) {
+      say(error.message === 'HTTP 404' ? 'Nothing at ' + pointer + ' in this record.' :
+        'Could not look up ' + pointer + ' (' + error.message + ').');
+    }).then(function (el) {
       if (isContainer(el)) { el.open = true; }  // a linked object or array shows its contents
     });
   }
@@ -460,7 +535,8 @@
     tree = viewer.querySelector('.json-tree');
     status = viewer.querySelector('.viewer-status');
     bar = viewer.querySelector('.node-bar');
-    urls = { tree: viewer.dataset.treeUrl, search: viewer.dataset.searchUrl, raw: viewer.dataset.rawUrl };
+    urls = { tree: viewer.dataset.treeUrl, search: viewer.dataset.searchUrl, raw: viewer.dataset.rawUrl,
+      locate: viewer.dataset.locateUrl };
     viewer.querySelectorAll('[data-needs-js]').forEach(function (el) { el.hidden = false; });
     afterFirstPaint(function () { decorate(tree); });
 

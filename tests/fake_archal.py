@@ -37,6 +37,8 @@ RECORDS = {
     "run_xss": json.dumps(hostile_record()).encode(),
     # Valid JSON that no UTF-8 page can hold as is: a lone surrogate, a NUL.
     "run_unshowable": b'{"s": "half \\ud800 pair", "k\\u0000": 1}',
+    # Keys the page shows cut short or escaped: their paths come from the server.
+    "run_long_keys": json.dumps({"k" * 400: {"inner": "v"}, "line\r\nbreak": {"a/b": 1}}).encode(),
     # Wider than one page and deeper than the node budget: the viewer's lazy paths.
     "run_wide": json.dumps(
         {

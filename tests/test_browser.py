@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from tests.fake_archal import RECORDS
+from tests.tree_nodes import node_selector
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_tree_opens_and_closes_with_and_without_the_toolbar(live_server, page):
     page.goto(f"{live_server.url}/runs/run_small/")
-    trace = page.locator('details[data-path="/trace"]')
-    step = page.locator('details[data-path="/trace/0"]')
+    small = json.loads(RECORDS["run_small"])
+    trace = page.locator(node_selector(small, "/trace"))
+    step = page.locator(node_selector(small, "/trace/0"))
     assert trace.get_attribute("open") is not None  # a small record starts open
     page.get_by_role("button", name="Collapse all").click()
     assert not trace.evaluate("node => node.open")
-    page.locator('details[data-path="/trace"] > summary').click()
+    trace.locator("> summary").click()
     assert trace.evaluate("node => node.open")
     assert not step.evaluate("node => node.open")
     page.get_by_role("button", name="Expand all").click()

@@ -5,15 +5,9 @@ from __future__ import annotations
 import html5lib
 import pytest
 
-from runs.rendering import (
-    TreeLimits,
-    TreeLinks,
-    json_pointer,
-    pointer_tokens,
-    render_children,
-    render_json_tree,
-    resolve_pointer,
-)
+from runs.paths import json_pointer, pointer_tokens, resolve_pointer
+from runs.rendering import TreeLimits, TreeLinks, render_children, render_json_tree
+from tests.tree_nodes import find_children, find_node
 
 LINKS = TreeLinks(tree="/runs/r/tree", raw="/runs/r/raw")
 LIMITS = TreeLimits(node_budget=1500, page_size=100, visible_budget=150, string_chars=300)
@@ -37,11 +31,19 @@ def test_markup_in_keys_and_values_is_text_not_elements():
     assert "&amp;" in text  # shown as typed, not decoded
 
 
-def test_quotes_cannot_break_out_of_the_path_attribute():
-    tree = parse(render({'" onmouseover="alert(1)': 1}))
-    leaf = tree.find(".//div[@class='json-leaf']")
-    assert leaf.get("data-path") == '/" onmouseover="alert(1)'
-    assert leaf.get("onmouseover") is None
+def test_nodes_carry_their_position_not_their_key():
+    record = {"a": 1, '" onmouseover="alert(1)': 2}
+    tree = parse(render(record))
+    leaf = find_node(tree, record, '/" onmouseover="alert(1)')
+    assert dict(leaf.attrib) == {"class": "json-leaf", "data-i": "1"}
+    assert leaf.find("span[@class='json-key']").text == '" onmouseover="alert(1)'
+
+
+def test_keys_the_page_cannot_show_as_they_are_are_marked_partial():
+    record = {"plain": 1, "cr\r\n": 2, "nul\x00": 3, "k" * 400: 4}
+    tree = parse(render(record))
+    classes = [leaf.find("span").get("class") for leaf in tree.iter("div") if leaf.get("class") == "json-leaf"]
+    assert classes == ["json-key", "json-key json-key-partial", "json-key json-key-partial", "json-key json-key-partial"]
 
 
 def test_empty_containers_show_as_such():
@@ -67,7 +69,7 @@ def test_containers_show_their_size():
 def test_small_records_open_their_top_levels_and_keep_deeper_ones_closed():
     record = {"a": {"b": {"c": {"d": 1}}}}
     tree = parse(render(record, limits=TreeLimits(visible_budget=2)))
-    opened = {node.get("data-path"): node.get("open") is not None for node in tree.iter("details")}
+    opened = {pointer: find_node(tree, record, pointer).get("open") is not None for pointer in ["", "/a", "/a/b", "/a/b/c"]}
     assert opened == {"": True, "/a": True, "/a/b": False, "/a/b/c": False}
 
 
@@ -116,7 +118,7 @@ def chain(depth: int, key: str) -> dict:
 @pytest.mark.parametrize(
     "record",
     [
-        # Every node carries its whole path: a deep chain of long keys grows with depth².
+        # Nodes carry positions, not paths, but a deep chain's links still name every level.
         pytest.param(chain(1000, "k" * 100), id="deep-chain-of-long-keys"),
         # Escaping multiplies: "<" is 4 bytes of HTML, '"' 6 in a path attribute.
         pytest.param({f"s{j}": ["<" * 300] * 100 for j in range(14)}, id="strings-of-lt"),
@@ -128,8 +130,8 @@ def test_byte_budget_bounds_the_html_of_hostile_records(record):
     limits = TreeLimits(byte_budget=200_000)
     html = render(record, limits=limits)
     assert len(html.encode()) <= 200_000
-    assert parse(html).find(".//details[@data-path]") is not None  # still a tree, just smaller
-    fragment = render_children(record, "", LINKS, limits=limits)
+    assert parse(html).find(".//details[@data-i]") is not None  # still a tree, just smaller
+    fragment = render_children(record, (), LINKS, limits=limits)
     assert len(fragment.encode()) <= 200_000
 
 
@@ -139,64 +141,69 @@ def test_a_record_within_the_byte_budget_is_rendered_in_full():
     assert '"bottom"' in render(record)
 
 
-def test_long_keys_are_cut_in_view_but_whole_in_the_path():
+def test_long_keys_are_cut_in_view():
     key = "k" * 500
-    tree = parse(render({key: 1}, limits=TreeLimits(string_chars=20)))
-    leaf = tree.find(".//div[@class='json-leaf']")
-    assert leaf.get("data-path") == "/" + key
-    assert leaf.find("span[@class='json-key']").text == "k" * 20 + "…"
+    html = render({key: 1}, limits=TreeLimits(string_chars=20))
+    leaf = parse(html).find(".//div[@class='json-leaf']")
+    assert leaf.find("span[@class='json-key json-key-partial']").text == "k" * 20 + "…"
+    assert "k" * 21 not in html
 
 
 def test_wide_array_shows_one_page_and_a_link_to_the_rest():
     html = render(wide_record(5000), limits=TreeLimits(page_size=100))
     tree = parse(html)
-    steps = [n for n in tree.iter("details") if n.get("data-path", "").count("/") == 2]
+    steps = find_node(tree, {"trace": []}, "/trace").find("div[@class='json-children']").findall("details")
     assert len(steps) == 100
     more = tree.find(".//a[@class='json-more']")
     assert more.text == "… 4,900 more"
-    assert more.get("href") == "/runs/r/tree?pointer=%2Ftrace&offset=100&end=5000"
+    assert more.get("href") == "/runs/r/tree?at=0&offset=100&end=5000"
 
 
 def test_containers_beyond_the_budget_are_placeholders_that_load_on_demand():
-    tree = parse(render(wide_record(300), limits=TreeLimits(node_budget=150, page_size=100)))
-    step = tree.find(".//details[@data-path='/trace/99']")
+    record = wide_record(300)
+    tree = parse(render(record, limits=TreeLimits(node_budget=150, page_size=100)))
+    step = find_node(tree, record, "/trace/99")
     link = step.find(".//a[@class='json-more']")
     assert link.text == "Load 3 entries"
-    assert link.get("href") == "/runs/r/tree?pointer=%2Ftrace%2F99&offset=0&end=3"
+    assert link.get("href") == "/runs/r/tree?at=0.99&offset=0&end=3"
     assert step.get("open") is None
 
 
 def test_collapsed_containers_preview_their_first_entries():
-    tree = parse(render({"a": {"b": {"id": "run_1", "n": 2, "xs": [1]}}}, limits=TreeLimits(visible_budget=1)))
-    preview = tree.find(".//details[@data-path='/a/b']/summary/span[@class='json-preview']")
+    record = {"a": {"b": {"id": "run_1", "n": 2, "xs": [1]}}}
+    tree = parse(render(record, limits=TreeLimits(visible_budget=1)))
+    preview = find_node(tree, record, "/a/b").find("summary/span[@class='json-preview']")
     assert preview.text == 'id: "run_1", n: 2, xs: […]'
 
 
 def test_focus_renders_and_opens_the_way_to_a_deep_node_beyond_the_budget():
     limits = TreeLimits(node_budget=50, page_size=10)
-    html = render(wide_record(5000), limits=limits, focus="/trace/4321/args/text")
+    record = wide_record(5000)
+    html = render(record, limits=limits, focus=(0, 4321, 2, 0))
     tree = parse(html)
-    leaf = tree.find(".//div[@data-path='/trace/4321/args/text']")
-    assert leaf is not None
+    leaf = find_node(tree, record, "/trace/4321/args/text")
+    assert leaf is not None and leaf.get("class") == "json-leaf"
     for path in ["/trace", "/trace/4321", "/trace/4321/args"]:
-        assert tree.find(f".//details[@data-path='{path}']").get("open") is not None
+        assert find_node(tree, record, path).get("open") is not None
     offsets = [(a.get("data-offset"), a.get("data-end")) for a in tree.iter("a") if a.get("class") == "json-more"]
     assert ("0", "4320") in offsets and ("4330", "5000") in offsets
 
 
 def test_children_fragment_renders_one_page_of_a_span():
     trace = wide_record(5000)["trace"]
-    tree = parse(render_children(trace, "/trace", LINKS, span=(100, 5000), limits=LIMITS))
-    paths = [n.get("data-path") for n in tree.iter("details") if n.get("data-path").count("/") == 2]
-    assert paths[0] == "/trace/100" and paths[-1] == "/trace/199" and len(paths) == 100
-    assert tree.find(".//a[@class='json-more']").get("data-offset") == "200"
+    tree = parse(render_children(trace, (0,), LINKS, span=(100, 5000), limits=LIMITS))
+    positions = [n.get("data-i") for n in tree.findall("details")]
+    assert positions == [str(i) for i in range(100, 200)]
+    more = tree.find("a[@class='json-more']")
+    assert more.get("data-offset") == "200" and more.get("href") == "/runs/r/tree?at=0&offset=200&end=5000"
+    assert find_children(tree, trace, "/150/args/text").get("class") == "json-leaf"
 
 
 def test_long_strings_are_cut_with_a_link_to_the_whole_value():
     tree = parse(render({"log": "x" * 1000}, limits=TreeLimits(string_chars=300)))
     assert tree.find(".//span[@class='json-string json-truncated']").text == '"' + "x" * 300 + '…"'
     link = tree.find(".//a[@class='json-show-all']")
-    assert link.get("href") == "/runs/r/raw?pointer=%2Flog"
+    assert link.get("href") == "/runs/r/raw?at=0"
 
 
 @pytest.mark.parametrize(
@@ -253,3 +260,34 @@ def test_control_characters_and_lone_surrogates_show_as_escapes():
     html = render({"a\x00b": "bell\x07 and \ud800"})
     assert "a\\u0000b" in html and "bell\\u0007 and \\ud800" in html
     html.encode("utf-8")  # a lone surrogate would make the page unencodable
+
+
+EMOJI_KEY = {"\N{GRINNING FACE}" * 300_000: {"a": 1}}  # 1.2 MB: one key and a small object
+
+
+def test_one_huge_key_gives_a_small_page():
+    html = render(EMOJI_KEY, limits=TreeLimits(byte_budget=900_000))
+    # The key is shown cut short and named by its position: nowhere whole.
+    assert len(html.encode()) < 5_000
+    assert render(EMOJI_KEY, limits=TreeLimits(byte_budget=10**12)) == html
+
+
+def test_a_focused_deep_chain_of_long_keys_stays_within_the_byte_budget():
+    # A 300 KB record: 300 levels, each key 1,000 characters; the way to the
+    # deepest node is written whatever the budget.
+    record: dict = {}
+    node = record
+    for level in range(300):
+        key = f"k{level:03d}" * 250
+        node[key] = node = {}
+    node["end"] = 1
+    html = render_children(record, (), LINKS, focus=(0,) * 301, limits=TreeLimits(byte_budget=900_000))
+    assert len(html.encode()) <= 900_000
+    assert parse(html).find(".//span[@class='json-key']").text == "end"
+
+
+def test_a_smaller_byte_budget_gives_a_smaller_page():
+    # Each attempt halves the nodes, down to pages of one node, kept however big.
+    record = [{f"{i}" + "<" * 299: "<" * 300 for i in range(50)} for _ in range(50)]
+    sizes = [len(render(record, limits=TreeLimits(byte_budget=b)).encode()) for b in (10**12, 200_000, 1_000)]
+    assert sizes[0] > sizes[1] > sizes[2] and sizes[1] <= 200_000

@@ -18,7 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from runs import records
-from runs.rendering import json_pointer
+from runs.paths import json_pointer
 from runs.search import SearchIndex
 
 RECORD = {
@@ -32,25 +32,31 @@ RECORD = {
 }
 
 
+def found(index: SearchIndex, query: str, **options) -> list[str]:
+    """The JSON Pointers of what `query` finds."""
+    return index.pointers(index.search(query, **options).nodes)
+
+
 def test_matches_keys_and_values_case_insensitively():
-    result = SearchIndex(RECORD).search("SLACK")
+    index = SearchIndex(RECORD)
+    result = index.search("SLACK")
     assert result.count == 2
-    assert result.pointers == ["/trace/0/tool", "/trace/1/args/title"]
+    assert index.pointers(result.nodes) == ["/trace/0/tool", "/trace/1/args/title"]
 
 
 def test_key_matches_point_at_the_keyed_node():
-    assert SearchIndex(RECORD).search("status").pointers == ["/Status"]
+    assert found(SearchIndex(RECORD), "status") == ["/Status"]
 
 
 def test_numbers_booleans_and_null_match_as_written():
     index = SearchIndex(RECORD)
-    assert index.search("4095815681").pointers == ["/a~1b/m~0n"]
-    assert index.search("true").pointers == ["/flags/0"]
-    assert index.search("null").pointers == ["/flags/1"]
+    assert found(index, "4095815681") == ["/a~1b/m~0n"]
+    assert found(index, "true") == ["/flags/0"]
+    assert found(index, "null") == ["/flags/1"]
 
 
 def test_non_ascii_text_matches():
-    assert SearchIndex(RECORD).search("zoë").pointers == ["/trace/0/args/text"]
+    assert found(SearchIndex(RECORD), "zoë") == ["/trace/0/args/text"]
 
 
 def test_a_node_matching_in_key_and_value_counts_once():
@@ -61,8 +67,8 @@ def test_count_covers_all_matches_while_pointers_stop_at_the_limit():
     record = {"list": [f"item {i}" for i in range(50)]}
     result = SearchIndex(record).search("item", limit=10)
     assert result.count == 50
-    assert result.pointers == [f"/list/{i}" for i in range(10)]
-    assert SearchIndex(record).search("item", limit=10, offset=45).pointers == [f"/list/{i}" for i in range(45, 50)]
+    assert found(SearchIndex(record), "item", limit=10) == [f"/list/{i}" for i in range(10)]
+    assert found(SearchIndex(record), "item", limit=10, offset=45) == [f"/list/{i}" for i in range(45, 50)]
 
 
 def test_empty_query_and_separator_characters_match_nothing():
@@ -78,30 +84,29 @@ def test_no_match_crosses_from_one_node_into_the_next():
 
 def test_a_mark_character_inside_a_string_neither_matches_nor_shifts_later_nodes():
     index = SearchIndex({"a": "x\x1ey", "b\x1ec": "y", "d": ["x\x1fy", "y"]})
-    assert index.search("y").pointers == ["/a", "/b\x1ec", "/d/0", "/d/1"]
+    assert found(index, "y") == ["/a", "/b\x1ec", "/d/0", "/d/1"]
     assert index.search("xy").count == 0
-    assert index.search("c").pointers == ["/b\x1ec"]
+    assert found(index, "c") == ["/b\x1ec"]
 
 
 def test_text_that_lengthens_when_lower_cased_keeps_later_pointers_right():
     # "İ".lower() is two characters; hits past it must still find their nodes.
     record = {"list": ["İ" * 50] * 200 + ["needle"], "after": {"key": "needle"}}
-    result = SearchIndex(record).search("needle")
-    assert result.pointers == ["/list/200", "/after/key"]
+    assert found(SearchIndex(record), "needle") == ["/list/200", "/after/key"]
     assert SearchIndex(record).search("i̇").count == 200
 
 
 def test_a_record_that_is_an_array_or_a_scalar_is_searched_too():
-    assert SearchIndex(["a", {"b": "a"}, [["a"]]]).search("a").pointers == ["/0", "/1/b", "/2/0/0"]
-    assert SearchIndex("Hello").search("hell").pointers == [""]
-    assert SearchIndex(None).search("null").pointers == [""]
+    assert found(SearchIndex(["a", {"b": "a"}, [["a"]]]), "a") == ["/0", "/1/b", "/2/0/0"]
+    assert found(SearchIndex("Hello"), "hell") == [""]
+    assert found(SearchIndex(None), "null") == [""]
 
 
 def test_deeply_nested_records_are_indexed_and_pointed_into():
     record: object = "bottom"
     for depth in range(5000):
         record = {"k": [record]} if depth % 2 else [record]
-    pointer = SearchIndex(record).search("bottom").pointers[0]
+    pointer = found(SearchIndex(record), "bottom")[0]
     assert pointer.count("/") == 5000 + 2500
 
 
@@ -111,14 +116,15 @@ def test_pointers_stay_right_across_many_nodes_and_containers():
     index = SearchIndex(record)
     result = index.search("hit", limit=5, offset=600)
     assert result.count == 667
-    assert result.pointers == [f"/rows/{i + 2}/note" for i in range(1800, 1815, 3)]
-    assert index.search("t1999").pointers == ["/rows/2001/tags/1"]
-    assert index.search("first").pointers == ["/rows/0"]
-    assert index.search("middle").pointers == ["/rows/1001"]
-    assert index.search("last").pointers == ["/rows/2002"]
+    assert index.pointers(result.nodes) == [f"/rows/{i + 2}/note" for i in range(1800, 1815, 3)]
+    assert index.positions(result.nodes)[0] == (0, 1802, 2)
+    assert found(index, "t1999") == ["/rows/2001/tags/1"]
+    assert found(index, "first") == ["/rows/0"]
+    assert found(index, "middle") == ["/rows/1001"]
+    assert found(index, "last") == ["/rows/2002"]
     keyed = SearchIndex({"ids": {f"id{i}": [i] if i % 2 else i for i in range(3000)}, "after": "id"})
-    assert keyed.search("id29").pointers[-3:] == ["/ids/id2997", "/ids/id2998", "/ids/id2999"]
-    assert keyed.search("id", limit=5000).pointers[-1] == "/after"
+    assert found(keyed, "id29")[-3:] == ["/ids/id2997", "/ids/id2998", "/ids/id2999"]
+    assert found(keyed, "id", limit=5000)[-1] == "/after"
 
 
 # --- Property: the index finds what looking at every node finds -----------------
@@ -176,9 +182,10 @@ def test_search_finds_exactly_the_nodes_whose_key_or_value_holds_the_query(recor
         if needle and "\x1e" not in needle and "\x1f" not in needle and (needle in key.lower() or needle in value.lower())
     ]
     limit, offset = data.draw(st.integers(1, 80)), data.draw(st.integers(0, 80))
-    result = SearchIndex(record).search(query, limit=limit, offset=offset)
+    index = SearchIndex(record)
+    result = index.search(query, limit=limit, offset=offset)
     assert result.count == len(expected)
-    assert result.pointers == expected[offset : offset + limit]
+    assert index.pointers(result.nodes) == expected[offset : offset + limit]
 
 
 # --- Building the index in the background ---------------------------------------
@@ -243,7 +250,7 @@ def test_searches_during_the_background_build_wait_for_it_and_it_runs_once(empty
     for search in searches:
         search.join()
     assert len(indexes) == 4 and all(index is indexes[0] for index in indexes)
-    assert indexes[0].search("hello 59999").pointers == ["/trace/59999/args/text"]
+    assert found(indexes[0], "hello 59999") == ["/trace/59999/args/text"]
     assert [how.startswith(" in the background") for how in builds_logged(caplog, "run_busy")] == [True]
 
 
@@ -273,5 +280,5 @@ def test_with_background_builds_off_the_first_search_builds_the_index(empty_cach
     records.remember(kept)
     assert "search index run_lazy" not in [thread.name for thread in threading.enumerate()]
     assert not kept.index_ready
-    assert kept.search_index().search("slack").pointers == ["/a"]
+    assert found(kept.search_index(), "slack") == ["/a"]
     assert kept.index_ready

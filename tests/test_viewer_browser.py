@@ -9,7 +9,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.fake_archal import RECORDS
+from tests.tree_nodes import node_selector
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+WIDE = json.loads(RECORDS["run_wide"])
 
 
 @pytest.fixture
@@ -19,7 +23,8 @@ def wide(live_server, page):
 
 
 def node(page, pointer: str):
-    return page.locator(f'[data-path="{pointer}"]')
+    """The wide run's node at `pointer`."""
+    return page.locator(node_selector(WIDE, pointer))
 
 
 def test_deep_link_beyond_the_first_response_opens_and_highlights_its_node(live_server, page):
@@ -50,11 +55,11 @@ def test_filter_finds_a_value_outside_the_page_and_steps_through_matches(wide):
 
 
 def test_placeholders_load_when_opened_and_more_links_load_the_next_page(wide):
-    more = wide.locator('details[data-path="/trace"] > .json-children > a.json-more')
+    more = node(wide, "/trace").locator("> .json-children > a.json-more")
     expect(more).to_have_text("… 4,900 more")
     more.click()
     expect(node(wide, "/trace/199")).to_have_count(1)
-    expect(wide.locator('details[data-path="/trace"] > .json-children > a.json-more')).to_have_text("… 4,800 more")
+    expect(more).to_have_text("… 4,800 more")
     placeholder = node(wide, "/trace/150")
     placeholder.locator("> summary").click()
     expect(node(wide, "/trace/150/args/text")).to_have_count(1)
@@ -182,3 +187,23 @@ def test_axe_finds_no_accessibility_violations(live_server, page, path):
     page.goto(f"{live_server.url}{path}")
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_paths_under_keys_shown_cut_short_or_escaped_come_from_the_server(live_server, page):
+    record = json.loads(RECORDS["run_long_keys"])
+    long_key = "k" * 400
+    page.goto(f"{live_server.url}/runs/run_long_keys/")
+    bar = page.locator(".node-bar")
+    page.locator(node_selector(record, f"/{long_key}/inner")).hover()
+    expect(bar.locator(".node-path")).to_have_text(f".{long_key}.inner")
+    bar.get_by_role("button", name="Pointer").click()
+    expect(page.locator(".viewer-status")).to_contain_text("Copied the pointer")
+    assert page.evaluate("navigator.clipboard.readText()") == f"/{long_key}/inner"
+    page.locator(node_selector(record, "/line\r\nbreak/a~1b")).hover()
+    expect(bar.locator(".node-path")).to_have_text('.["line\\r\\nbreak"]["a/b"]')
+
+
+def test_deep_link_through_a_key_shown_cut_short(live_server, page):
+    record = json.loads(RECORDS["run_long_keys"])
+    page.goto(f"{live_server.url}/runs/run_long_keys/#/{'k' * 400}/inner")
+    expect(page.locator(node_selector(record, f"/{'k' * 400}/inner"))).to_have_class(re.compile("json-target"))

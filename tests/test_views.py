@@ -64,7 +64,7 @@ def test_run_page_shows_the_record_as_a_tree(client):
     assert response.templates[0].name == "runs/detail.html"
     html = response.content.decode()
     assert "<h1" in html and "run_small</h1>" in html
-    assert '<details class="json-node json-array" data-path="/trace"' in html
+    assert '<details class="json-node json-array" data-i="' in html
     assert "505874924095815681" in html
     assert 'href="/runs/run_small/raw"' in html
 

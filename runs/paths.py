@@ -1,0 +1,118 @@
+"""Naming a node inside a record: JSON Pointers outside, positions inside.
+
+People and their links name a node by JSON Pointer (RFC 6901): deep links
+(`#/trace/3/request`), `raw?pointer=`, copied paths. A pointer repeats every
+key on the way, though, and a key can be a megabyte, so the pages and the
+requests between page and server name a node by its positions instead: the
+index of each child on the way among its parent's children, keys in record
+order (`3.0.17`, the root ""). That costs a few bytes a level, whatever the
+keys hold. Positions name a node in one stored snapshot; a refetch that
+reorders keys moves them, as it moves array indices anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import islice
+
+Positions = tuple[int, ...]
+POSITION_DIGITS = 12  # more than any container could hold
+
+
+def json_pointer(parent: str, key: str | int) -> str:
+    """Return the RFC 6901 pointer of `key` inside the node at `parent`."""
+    token = str(key).replace("~", "~0").replace("/", "~1")
+    return f"{parent}/{token}"
+
+
+def pointer_tokens(pointer: str) -> list[str]:
+    """Split an RFC 6901 pointer into its unescaped tokens; ValueError if malformed."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError("a JSON Pointer starts with “/”")
+    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
+
+
+def _is_index(token: str) -> bool:
+    # RFC 6901 §4: array indices are decimal, with no leading zeros.
+    return token.isdigit() and token.isascii() and (token == "0" or token[0] != "0")
+
+
+def resolve_pointer(value: object, pointer: str) -> object:
+    """Return the node at `pointer` inside `value`; KeyError if there is none."""
+    return node_at(value, positions_of(value, pointer))
+
+
+def positions_of(value: object, pointer: str) -> Positions:
+    """Return the positions of the node at `pointer` inside `value`; KeyError if there is none."""
+    try:
+        tokens = pointer_tokens(pointer)
+    except ValueError:
+        raise KeyError(pointer) from None
+    positions = []
+    node = value
+    for token in tokens:
+        if isinstance(node, dict) and token in node:
+            positions.append(_key_position(node, token))
+            node = node[token]
+        elif isinstance(node, list) and _is_index(token) and int(token) < len(node):
+            positions.append(int(token))
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return tuple(positions)
+
+
+def _key_position(container: dict, key: str) -> int:
+    for position, each in enumerate(container):
+        if each == key:
+            return position
+    raise KeyError(key)
+
+
+def child_at(container: object, position: int) -> tuple[str | int, object]:
+    """Return (key or index, value) of the child at `position`; KeyError if there is none."""
+    if isinstance(container, list) and 0 <= position < len(container):
+        return position, container[position]
+    if isinstance(container, dict) and 0 <= position < len(container):
+        return next(islice(container.items(), position, None))
+    raise KeyError(position)
+
+
+def node_at(value: object, positions: Sequence[int]) -> object:
+    """Return the node at `positions` inside `value`; KeyError if there is none."""
+    node = value
+    for position in positions:
+        node = child_at(node, position)[1]
+    return node
+
+
+def pointer_at(value: object, positions: Sequence[int]) -> str:
+    """Return the JSON Pointer of the node at `positions` inside `value`; KeyError if there is none."""
+    pointer = ""
+    node = value
+    for position in positions:
+        key, node = child_at(node, position)
+        pointer = json_pointer(pointer, key)
+    return pointer
+
+
+def parse_positions(text: str) -> Positions:
+    """Read positions written as `3.0.17` ("" for the root); ValueError if malformed."""
+    if text == "":
+        return ()
+    parts = text.split(".")
+    if not all(part.isdigit() and part.isascii() and len(part) <= POSITION_DIGITS for part in parts):
+        raise ValueError(f"{text[:40]!r} is not a list of positions like 3.0.17")
+    return tuple(map(int, parts))
+
+
+def format_positions(positions: Sequence[int]) -> str:
+    """Write positions as `parse_positions` reads them."""
+    return ".".join(map(str, positions))
+
+
+def child_positions(parent: str, position: int) -> str:
+    """Return the written positions of child `position` of the node written `parent`."""
+    return f"{parent}.{position}" if parent else str(position)

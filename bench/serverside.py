@@ -210,14 +210,14 @@ def measure_lazy(run_id: str, body: bytes, page_html: str, repeat: int, queries:
         size = len(call().content)
         warm = median_seconds(call, repeat)
         cold = median_seconds(lambda call=call: (records.forget_all(), call()), repeat, budget_s=COLD_BUDGET_S)
-        detail = f'pointer={params.get("pointer")!r} {label!r}, {size:,} bytes of HTML'
+        detail = f'at={params.get("at")!r} {label!r}, {size:,} bytes of HTML'
         timings.append(LazyTiming(kind, warm, cold, detail))
     for query in queries:
         call = lambda query=query: _check(viewer.run_search(request(f"/runs/{run_id}/search", {"q": query}), run_id))
         result = json.loads(call().content)  # also builds the index
         warm = median_seconds(call, repeat)
         cold = median_seconds(lambda call=call: (records.forget_all(), call()), repeat, budget_s=COLD_BUDGET_S)
-        detail = f"{result['count']:,} matches; first {result['pointers'][:1]}"
+        detail = f"{result['count']:,} matches; first at {result['nodes'][:1]}"
         timings.append(LazyTiming(f"search {query!r}", warm, cold, detail))
     parsed = records.load(run_id)
     parsed._index = None

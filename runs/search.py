@@ -89,11 +89,7 @@ class SearchIndex:
             following = find(NODE_END, position)
             position = -1 if following == -1 else find(needle, following)
         if position != -1:
-            # Past the requested matches only their number is needed, and a short
-            # query matches most nodes of a big record: count in C, each match
-            # running on to the start of the next node so that a node counts once.
-            rest = re.compile(re.escape(needle) + b"[^" + NODE_END + b"]*()")
-            count += len(rest.findall(text, position))
+            count += _nodes_holding(needle, text, position)
         return SearchResult(count, matches)
 
     def pointers(self, nodes: list[int]) -> list[str]:
@@ -171,6 +167,25 @@ class SearchIndex:
             # Threads may both work this out; either answer is the same.
             known = self._tables[container] = (firsts, inners, indexes)
         return known
+
+
+ALL_BYTES = bytes(range(256))
+
+
+def _nodes_holding(needle: bytes, text: bytes, position: int) -> int:
+    """How many nodes hold `needle`, from the one with a hit at `position` on.
+
+    Past the requested matches only their number is needed, and a short query
+    matches most nodes of a big record, so this counts in C.
+    """
+    if len(needle) == 1:
+        # One byte (an ASCII character, never part of another's UTF-8): keep only
+        # it and the node marks, and count the marks it follows (2x faster).
+        rest = text[position:].translate(None, ALL_BYTES.replace(needle, b"").replace(NODE_END, b""))
+        return 1 + rest.count(NODE_END + needle)
+    # Each match runs on to the start of the next node, so that a node counts once.
+    pattern = re.compile(re.escape(needle) + b"[^" + NODE_END + b"]*()")
+    return len(pattern.findall(text, position))
 
 
 def _node_texts(record: object, checkpoint: Callable[[], None] | None) -> tuple[list[str], array, array, array]:

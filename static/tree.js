@@ -306,7 +306,7 @@
         break;
       case 'ArrowLeft':
         if (isContainer(node) && node.open) { node.open = false; } else {
-          var parent = row.parentElement.closest('details.json-node');
+          var parent = node ? parentOf(node) : row.closest('details.json-node');
           if (parent) { focusRow(rowOf(parent)); }
         }
         break;

@@ -99,6 +99,15 @@ def test_keyboard_moves_opens_and_closes(wide):
     expect(node(wide, "/log")).to_be_focused()
 
 
+def test_arrow_left_on_a_closed_node_or_a_leaf_goes_to_its_parent(wide):
+    node(wide, "/trace/5").locator("> summary").focus()
+    wide.keyboard.press("ArrowLeft")
+    expect(node(wide, "/trace").locator("> summary")).to_be_focused()
+    node(wide, "/big_id").evaluate("leaf => { leaf.tabIndex = -1; leaf.focus(); }")  # as ↑/↓ do
+    wide.keyboard.press("ArrowLeft")
+    expect(wide.locator(".json-tree > .json-node > summary")).to_be_focused()
+
+
 def test_arrow_down_from_a_closed_node_goes_to_its_next_sibling(wide):
     node(wide, "/trace/5").locator("> summary").focus()
     wide.keyboard.press("ArrowDown")

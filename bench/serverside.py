@@ -215,7 +215,10 @@ def measure_lazy(run_id: str, body: bytes, page_html: str, repeat: int, queries:
     for query in queries:
         call = lambda query=query: _check(viewer.run_search(request(f"/runs/{run_id}/search", {"q": query}), run_id))
         result = json.loads(call().content)  # also builds the index
-        warm = median_seconds(call, repeat)
+        index = records.load(run_id).search_index()
+        # Warm, but as the first time this query is asked: the index keeps its
+        # counts of one-character queries.
+        warm = median_seconds(lambda call=call, index=index: (index._byte_counts.clear(), call()), repeat)
         cold = median_seconds(lambda call=call: (records.forget_all(), call()), repeat, budget_s=COLD_BUDGET_S)
         detail = f"{result['count']:,} matches; first at {result['nodes'][:1]}"
         timings.append(LazyTiming(f"search {query!r}", warm, cold, detail))

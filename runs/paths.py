@@ -36,7 +36,12 @@ def pointer_tokens(pointer: str) -> list[str]:
 
 def _is_index(token: str) -> bool:
     # RFC 6901 §4: array indices are decimal, with no leading zeros.
-    return token.isdigit() and token.isascii() and (token == "0" or token[0] != "0")
+    return is_decimal(token) and (token == "0" or token[0] != "0")
+
+
+def is_decimal(text: str) -> bool:
+    """Whether `text` is ASCII digits, few enough to be a position (int() refuses 4,300+)."""
+    return text.isdigit() and text.isascii() and len(text) <= POSITION_DIGITS
 
 
 def resolve_pointer(value: object, pointer: str) -> object:
@@ -103,8 +108,8 @@ def parse_positions(text: str) -> Positions:
     if text == "":
         return ()
     parts = text.split(".")
-    if not all(part.isdigit() and part.isascii() and len(part) <= POSITION_DIGITS for part in parts):
-        raise ValueError(f"{text[:40]!r} is not a list of positions like 3.0.17")
+    if not all(is_decimal(part) and (part == "0" or part[0] != "0") for part in parts):
+        raise ValueError("not positions like 3.0.17")
     return tuple(map(int, parts))
 
 

@@ -93,8 +93,8 @@ class TreeLimits:
 class TreeLinks:
     """Where the tree's "load more" and "show all" links point (unescaped URLs)."""
 
-    tree: str  # HTML of a subtree: ?pointer=&offset=&end=
-    raw: str  # JSON of a subtree: ?pointer=
+    tree: str  # HTML of a subtree: ?at=&offset=&end=
+    raw: str  # JSON of a subtree: ?at=
 
 
 def _page_around(position: int | None, start: int, end: int, page_size: int) -> tuple[int, int]:
@@ -342,10 +342,11 @@ def _write_children(
     """The HTML of the children in `span` of `container`, within the limits.
 
     Over the byte budget, try again with half the nodes and half the page
-    size; down at one node a page, what is left (the way to a focused node)
-    is written whatever its size. Every node's own part is bounded (keys and
-    strings are cut at string_chars, positions take a few bytes a level), so
-    each attempt is smaller than the one before.
+    size (every node's own part is bounded: keys and strings are cut at
+    string_chars, positions take a few bytes a level, so each attempt is
+    smaller). Down at one node a page, what is left is the way to a focused
+    node, each level with "more" links that name all the levels above: go
+    half as deep (tree.js asks again from where a response leaves off).
     """
     while True:
         writer = _TreeWriter(links, limits)
@@ -361,9 +362,14 @@ def _write_children(
             continue
         html = "".join(out)
         # Characters undercount bytes outside ASCII: the budget is in bytes.
-        if last_try or len(html) * 4 <= limits.byte_budget or len(html.encode()) <= limits.byte_budget:
+        if len(html) * 4 <= limits.byte_budget or len(html.encode()) <= limits.byte_budget:
             return html
-        limits = limits.halved()
+        if not last_try:
+            limits = limits.halved()
+        elif focus:
+            focus = focus[: len(focus) // 2]
+        else:
+            return html
 
 
 def render_json_tree(

@@ -68,6 +68,7 @@ class SearchIndex:
         # The inner containers of containers with many containers inside, by
         # container number, once a search needed them (see _child_holding).
         self._tables: dict[int, tuple[array, array, array]] = {}
+        self._byte_counts: dict[bytes, int] = {}  # nodes holding a one-byte query, once counted
 
     def search(self, query: str, limit: int = 500, offset: int = 0) -> SearchResult:
         """Return how many nodes match `query`, and the numbers of matches [offset, offset + limit)."""
@@ -89,8 +90,23 @@ class SearchIndex:
             following = find(NODE_END, position)
             position = -1 if following == -1 else find(needle, following)
         if position != -1:
-            count += _nodes_holding(needle, text, position)
+            # Past the requested matches only their number is needed, and a short
+            # query matches most nodes of a big record: count in C.
+            count = self._nodes_holding_byte(needle) if len(needle) == 1 else count + _nodes_holding(needle, text, position)
         return SearchResult(count, matches)
+
+    def _nodes_holding_byte(self, needle: bytes) -> int:
+        """How many nodes hold the one byte `needle`, an ASCII character (never part of
+        another's UTF-8): keep only it and the node marks, and count the marks it follows.
+
+        2x faster than _nodes_holding; kept, as one-character queries are the
+        commonest (typing starts with one) and the slowest to count.
+        """
+        known = self._byte_counts.get(needle)
+        if known is None:
+            kept = self._text.translate(None, ALL_BYTES.replace(needle, b"").replace(NODE_END, b""))
+            known = self._byte_counts[needle] = kept.count(NODE_END + needle)
+        return known
 
     def pointers(self, nodes: list[int]) -> list[str]:
         """Return the JSON Pointers of node numbers given in ascending order."""
@@ -173,16 +189,7 @@ ALL_BYTES = bytes(range(256))
 
 
 def _nodes_holding(needle: bytes, text: bytes, position: int) -> int:
-    """How many nodes hold `needle`, from the one with a hit at `position` on.
-
-    Past the requested matches only their number is needed, and a short query
-    matches most nodes of a big record, so this counts in C.
-    """
-    if len(needle) == 1:
-        # One byte (an ASCII character, never part of another's UTF-8): keep only
-        # it and the node marks, and count the marks it follows (2x faster).
-        rest = text[position:].translate(None, ALL_BYTES.replace(needle, b"").replace(NODE_END, b""))
-        return 1 + rest.count(NODE_END + needle)
+    """How many nodes hold `needle`, from the one with a hit at `position` on."""
     # Each match runs on to the start of the next node, so that a node counts once.
     pattern = re.compile(re.escape(needle) + b"[^" + NODE_END + b"]*()")
     return len(pattern.findall(text, position))

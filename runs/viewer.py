@@ -20,12 +20,13 @@ from runs.paths import (
     Positions,
     child_at,
     format_positions,
+    is_decimal,
     node_at,
     parse_positions,
     pointer_at,
     positions_of,
 )
-from runs.rendering import TreeLinks, render_children
+from runs.rendering import TreeLinks, render_children, visible
 
 SEARCH_QUERY_CHARS = 200
 SEARCH_RESULTS = 1000
@@ -66,35 +67,41 @@ def _not_stored(request: HttpRequest, run_id: str) -> HttpResponse:
 def _named(params) -> str:
     """What a request asked for, as its error page names it (cut short: a key can be a megabyte)."""
     name = f"positions {params['at']}" if "at" in params else repr(params.get("pointer", ""))
-    return name if len(name) <= 200 else name[:200] + "…"
+    return visible(name if len(name) <= 200 else name[:200] + "…")
 
 
 def _no_such_node(request: HttpRequest, run_id: str, params) -> HttpResponse:
     return _problem(request, run_id, 404, "No such node", f"The record has nothing at {_named(params)}.")
 
 
+def _not_positions(request: HttpRequest, run_id: str, params) -> HttpResponse:
+    return _problem(request, run_id, 400, "Not positions", f"{_named(params)} is not a list of positions like 3.0.17.")
+
+
 def find_node(record: object, params) -> tuple[Positions, object]:
     """The positions and value of the node a request names with ?at= (positions, as
-    the page's links do) or ?pointer= (a JSON Pointer); KeyError if there is none."""
-    try:
-        positions = parse_positions(params["at"]) if "at" in params else positions_of(record, params.get("pointer", ""))
-    except ValueError:
-        raise KeyError(params["at"]) from None
+    the page's links do) or ?pointer= (a JSON Pointer).
+
+    ValueError if ?at= is malformed, KeyError if there is no such node.
+    """
+    if "at" in params:
+        positions = parse_positions(params["at"])
+    else:
+        positions = positions_of(record, params.get("pointer", ""))
     return positions, node_at(record, positions)
 
 
 def _int_param(request: HttpRequest, name: str, default: int | None) -> int | None:
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and value.isascii() else default
+    return int(value) if is_decimal(value) else default
 
 
-def _focus_below(request: HttpRequest, at: Positions) -> Positions:
-    """?focus= (positions) counted from the node at `at`; () unless it lies below it."""
+def _focus(request: HttpRequest) -> Positions:
+    """?focus=: the positions of a node below the requested one, counted from it."""
     try:
-        focus = parse_positions(request.GET.get("focus", ""))
+        return parse_positions(request.GET.get("focus", ""))
     except ValueError:
         return ()
-    return focus[len(at) :] if focus[: len(at)] == at else ()
 
 
 @require_GET
@@ -107,12 +114,14 @@ def run_tree(request: HttpRequest, run_id: str) -> HttpResponse:
         return _not_stored(request, run_id)
     try:
         at, node = find_node(parsed.record, request.GET)
+    except ValueError:
+        return _not_positions(request, run_id, request.GET)
     except KeyError:
         return _no_such_node(request, run_id, request.GET)
     if not isinstance(node, (dict, list)):
         return _problem(request, run_id, 400, "Not an object or array", f"{_named(request.GET)} holds a single value.")
     span = (_int_param(request, "offset", 0), _int_param(request, "end", len(node)))
-    children = render_children(node, at, tree_links(run_id), span=span, focus=_focus_below(request, at))
+    children = render_children(node, at, tree_links(run_id), span=span, focus=_focus(request))
     if request.GET.get("fragment"):
         return HttpResponse(children)
     breadcrumbs = _breadcrumbs(parsed.record, at)
@@ -127,16 +136,21 @@ def run_tree(request: HttpRequest, run_id: str) -> HttpResponse:
 
 
 BREADCRUMB_CHARS = 60
+BREADCRUMBS_SHOWN = 10  # the nearest ancestors; each link names all the levels above it
 
 
-def _breadcrumbs(record: object, at: Positions) -> list[tuple[str, str]]:
-    """(label, positions) for the record and each node on the way to `at`."""
-    crumbs = [("record", "")]
+def _breadcrumbs(record: object, at: Positions) -> list[tuple[str, str | None]]:
+    """(label, positions) for the record and the nodes on the way to `at`; deep down, the
+    record, then ("…", None), then the nearest ancestors."""
+    crumbs: list[tuple[str, str | None]] = [("record", "")]
     node = record
     for depth, position in enumerate(at, start=1):
         key, node = child_at(node, position)
-        label = str(key) if len(str(key)) <= BREADCRUMB_CHARS else str(key)[:BREADCRUMB_CHARS] + "…"
-        crumbs.append((label, format_positions(at[:depth])))
+        if depth == len(at) - BREADCRUMBS_SHOWN + 1 and depth > 1:
+            crumbs.append(("…", None))
+        if depth > len(at) - BREADCRUMBS_SHOWN:
+            label = visible(str(key)[:BREADCRUMB_CHARS]) + ("…" if len(str(key)) > BREADCRUMB_CHARS else "")
+            crumbs.append((label, format_positions(at[:depth])))
     return crumbs
 
 
@@ -151,6 +165,8 @@ def run_locate(request: HttpRequest, run_id: str) -> HttpResponse:
         return JsonResponse({"error": "This dashboard holds no stored record of this run."}, status=404)
     try:
         at, _node = find_node(parsed.record, request.GET)
+    except ValueError:
+        return JsonResponse({"error": f"{_named(request.GET)} is not a list of positions like 3.0.17."}, status=400)
     except KeyError:
         return JsonResponse({"error": f"The record has nothing at {_named(request.GET)}."}, status=404)
     return JsonResponse({"at": format_positions(at), "pointer": pointer_at(parsed.record, at)})
@@ -181,6 +197,8 @@ def subtree_json(request: HttpRequest, parsed: records.ParsedRecord) -> HttpResp
     """The JSON of the node named by ?pointer= or ?at=, pretty-printed with ?pretty=1."""
     try:
         _at, node = find_node(parsed.record, request.GET)
+    except ValueError:
+        return _not_positions(request, parsed.run_id, request.GET)
     except KeyError:
         return _no_such_node(request, parsed.run_id, request.GET)
     return HttpResponse(dumps(node, pretty=bool(request.GET.get("pretty"))), content_type="application/json")

@@ -195,7 +195,7 @@
   }
 
   function loadRegion(details, focus) {
-    // Re-render a container's children with the way to `focus` (positions) open.
+    // Re-render a container's children with the way to `focus` (positions below it) open.
     var url = withParam(withParam(urls.tree, 'at', atOf(details)), 'focus', focus);
     return getText(withParam(url, 'fragment', '1')).then(function (html) {
       var children = details.querySelector(':scope > .json-children');
@@ -205,15 +205,18 @@
   }
 
   function reveal(at) {
-    // Find the node at positions `at`, loading what lies between it and what is on the page.
+    // Find the node at positions `at`, loading what lies between it and what is
+    // on the page: one request, or a few when the way is too long for one response.
     var positions = at === '' ? [] : at.split('.').map(Number);
-    var reached = walk(positions);
-    if (reached.depth === positions.length) { return Promise.resolve(reached.node); }
-    if (!isContainer(reached.node)) { return Promise.resolve(null); }
-    return loadRegion(reached.node, at).then(function () {
-      var again = walk(positions);
-      return again.depth === positions.length ? again.node : null;
-    });
+    function from(lastDepth) {
+      var reached = walk(positions);
+      if (reached.depth === positions.length) { return Promise.resolve(reached.node); }
+      if (reached.depth <= lastDepth || !isContainer(reached.node)) { return Promise.resolve(null); }
+      return loadRegion(reached.node, positions.slice(reached.depth).join('.')).then(function () {
+        return from(reached.depth);
+      });
+    }
+    return from(-1);
   }
 
   function openAncestors(el) {
@@ -232,7 +235,7 @@
 
   function show(at, className) {
     return reveal(at).then(function (el) {
-      if (el) { highlight(el, className); }
+      if (el) { highlight(el, className); } else { say('That node is not in this record any more; reload the page.'); }
       return el;
     }, function (error) { say('Could not load that part of the record (' + error.message + ').'); });
   }
@@ -365,7 +368,12 @@
     describe(node).then(function (paths) {
       if (what === 'path') { copy(paths.jq, 'the path ' + paths.jq); }
       if (what === 'pointer') { copy(paths.pointer || '/', 'the pointer ' + (paths.pointer || '/')); }
-      if (what === 'link') { copy(linkTo(paths.pointer), 'a link to this node'); }
+      if (what === 'link') {
+        var link;
+        // encodeURIComponent throws on a lone surrogate, which a JSON key may hold.
+        try { link = linkTo(paths.pointer); } catch (error) { say('This node’s path holds a character no link can carry.'); return; }
+        copy(link, 'a link to this node');
+      }
     }, function (error) { say('Could not work out the path (' + error.message + ').'); });
   }
 

@@ -15,6 +15,19 @@ import time
 from sample_api.server import ArchalHandler
 from tests.xss_payloads import hostile_record
 
+AWKWARD_KEYS = ["~", "/", "a~1b", "~0", '"q"', "it's", "a\nb", "a\r\nb", "a\rb", "n\u0000ul", "3", "", " ",
+                "\u2028", "\t", "<b>&amp;", "x" * 300, "y" * 301, "d\x7f", "\ufeffbom", "😀", "a.b", "a[0]",
+                "\\", "%2F", "#", "?x=1"]
+
+
+def _chain(depth: int) -> dict:
+    """{"a": 1, "next": {…}, "z": "end"}, `depth` levels deep."""
+    record: dict = {"a": 1, "z": "end"}
+    for _ in range(depth):
+        record = {"a": 1, "next": record, "z": "end"}
+    return record
+
+
 RECORDS = {
     "run_small": json.dumps(
         {
@@ -38,7 +51,12 @@ RECORDS = {
     # Valid JSON that no UTF-8 page can hold as is: a lone surrogate, a NUL.
     "run_unshowable": b'{"s": "half \\ud800 pair", "k\\u0000": 1}',
     # Keys the page shows cut short or escaped: their paths come from the server.
-    "run_long_keys": json.dumps({"k" * 400: {"inner": "v"}, "line\r\nbreak": {"a/b": 1}}).encode(),
+    "run_long_keys": json.dumps(
+        {"k" * 400: {"inner": "v"}, "line\r\nbreak": {"a/b": 1}, "lone \ud800": {"x": 1}}
+    ).encode(),
+    # Keys that JSON Pointers, jq paths and links must each write right.
+    "run_awkward_keys": json.dumps({key: {"in": [0, {"3": "x"}]} for key in AWKWARD_KEYS}).encode(),
+    "run_deep_chain": json.dumps(_chain(60)).encode(),
     # Wider than one page and deeper than the node budget: the viewer's lazy paths.
     "run_wide": json.dumps(
         {

@@ -291,3 +291,13 @@ def test_a_smaller_byte_budget_gives_a_smaller_page():
     record = [{f"{i}" + "<" * 299: "<" * 300 for i in range(50)} for _ in range(50)]
     sizes = [len(render(record, limits=TreeLimits(byte_budget=b)).encode()) for b in (10**12, 200_000, 1_000)]
     assert sizes[0] > sizes[1] > sizes[2] and sizes[1] <= 200_000
+
+
+def test_a_focused_way_too_long_for_the_byte_budget_goes_as_deep_as_fits():
+    record: dict = {"a": 1, "z": "end"}
+    for _ in range(200):
+        record = {"a": 1, "next": record, "z": "end"}
+    html = render_children(record, (), LINKS, focus=(1,) * 200 + (1,), limits=TreeLimits(byte_budget=20_000))
+    assert len(html.encode()) <= 20_000
+    # Part of the way: tree.js asks again from the deepest node it got.
+    assert 10 < html.count('<details class="json-node json-object" data-i="1" open>') < 200

@@ -67,7 +67,7 @@ def test_subtree_can_be_named_by_pointer_too(viewed):
 
 
 def test_subtree_with_focus_reaches_a_node_on_a_later_page(viewed):
-    response = viewed.get(url("tree"), {"at": at("/trace"), "focus": at("/trace/4321/args/text"), "fragment": "1"})
+    response = viewed.get(url("tree"), {"at": at("/trace"), "focus": "4321.3.0", "fragment": "1"})
     fragment = html5lib.parseFragment(response.content.decode(), namespaceHTMLElements=False)
     step = next(node for node in fragment if node.get("data-i") == "4321")
     assert step.get("open") is not None
@@ -92,9 +92,15 @@ def test_subtree_without_javascript_is_a_whole_page_with_breadcrumbs(viewed):
         ({"pointer": "/id"}, 400),
         ({"pointer": "x"}, 404),
         ({"at": "0.99999"}, 404),
-        ({"at": "0.-1"}, 404),
-        ({"at": "a"}, 404),
-        ({"at": "9" * 40}, 404),
+        ({"at": "0.-1"}, 400),
+        ({"at": "a"}, 400),
+        ({"at": "9" * 40}, 400),
+        ({"at": "0..1"}, 400),
+        ({"at": "01"}, 400),
+        ({"at": "٣"}, 400),
+        ({"pointer": "/trace/" + "9" * 5000}, 404),
+        ({"at": "3", "offset": "9" * 5000}, 200),  # not a number: the first page, not a crash
+        ({"at": "3", "end": "9" * 5000}, 200),
     ],
 )
 def test_subtree_of_a_bad_pointer_is_a_clear_error(viewed, params, status):
@@ -129,6 +135,11 @@ def test_search_pages_through_matches_with_an_offset(viewed):
     assert data["count"] == 2500
     assert len(data["nodes"]) == 500
     assert data["nodes"][0] == at("/trace/4001/tool")
+
+
+def test_a_search_offset_past_any_number_is_the_first_page(viewed):
+    data = viewed.get(url("search"), {"q": "slack.post", "offset": "9" * 5000}).json()
+    assert data["count"] == 2500 and data["offset"] == 0
 
 
 def test_overlong_search_is_refused(viewed):
@@ -182,3 +193,18 @@ def test_unshowable_characters_never_break_a_page(client):
     assert json.loads(raw.content) == "half \ud800 pair"
     found = client.get(url("search", "run_unshowable"), {"q": "half"}).json()
     assert found["nodes"] == ["0"]
+
+
+def test_subtree_page_breadcrumbs_show_keys_no_page_could_hold_as_escapes(client):
+    assert client.get(url("detail", "run_long_keys")).status_code == 200
+    response = client.get(url("tree", "run_long_keys"), {"at": "2"})  # "lone \ud800"
+    assert response.status_code == 200
+    assert '<code aria-current="page">lone \\ud800</code>' in response.content.decode()
+
+
+def test_subtree_page_of_a_deep_node_shows_its_nearest_ancestors(client):
+    assert client.get(url("detail", "run_deep_chain")).status_code == 200
+    response = client.get(url("tree", "run_deep_chain"), {"at": ".".join(["1"] * 30)})
+    nav = html5lib.parseFragment(response.content.decode(), namespaceHTMLElements=False).find(".//nav")
+    assert [a.text for a in nav.findall("a")] == ["record"] + ["next"] * 9
+    assert "…" in "".join(nav.itertext())

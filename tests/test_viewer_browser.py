@@ -9,7 +9,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.fake_archal import RECORDS
+from runs.paths import json_pointer
+from tests.fake_archal import AWKWARD_KEYS, RECORDS
 from tests.tree_nodes import node_selector
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -216,3 +217,49 @@ def test_deep_link_through_a_key_shown_cut_short(live_server, page):
     record = json.loads(RECORDS["run_long_keys"])
     page.goto(f"{live_server.url}/runs/run_long_keys/#/{'k' * 400}/inner")
     expect(page.locator(node_selector(record, f"/{'k' * 400}/inner"))).to_have_class(re.compile("json-target"))
+
+
+def test_copying_a_link_through_a_key_no_link_can_carry_says_so(live_server, page):
+    record = json.loads(RECORDS["run_long_keys"])
+    page.goto(f"{live_server.url}/runs/run_long_keys/")
+    page.locator(node_selector(record, "/lone \ud800/x")).hover()
+    page.locator(".node-bar").get_by_role("button", name="Link").click()
+    expect(page.locator(".viewer-status")).to_have_text("This node’s path holds a character no link can carry.")
+
+
+def test_deep_link_too_far_down_for_one_response_loads_the_way_in_steps(live_server, page, settings):
+    settings.TREE_BYTE_BUDGET = 4000  # a few levels of the way a response
+    record = json.loads(RECORDS["run_deep_chain"])
+    pointer = "/next" * 60 + "/z"
+    regions = []
+    page.on("request", lambda request: regions.append(request.url) if "focus=" in request.url else None)
+    page.goto(f"{live_server.url}/runs/run_deep_chain/#{pointer}")
+    expect(page.locator(node_selector(record, pointer))).to_have_class(re.compile("json-target"))
+    assert len(regions) > 1
+
+
+def expected_jq(key: str) -> str:
+    """The jq path tree.js writes for ["in"][1]["3"] under `key`."""
+    head = f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f".[{json.dumps(key, ensure_ascii=False)}]"
+    return head + '.in[1]["3"]'
+
+
+def test_paths_and_links_are_right_for_awkward_keys(live_server, page):
+    record = json.loads(RECORDS["run_awkward_keys"])
+    page.goto(f"{live_server.url}/runs/run_awkward_keys/")
+    page.get_by_role("button", name="Expand all").click()
+    bar = page.locator(".node-bar")
+    for key in AWKWARD_KEYS:
+        pointer = json_pointer(json_pointer(json_pointer(json_pointer("", key), "in"), 1), "3")
+        page.locator(node_selector(record, pointer)).hover()
+        expect(bar.locator(".node-path")).to_have_text(expected_jq(key))
+        assert bar.locator(".node-pointer").text_content() == pointer  # exactly: no whitespace folded
+    # A copied link opens its node, for keys with characters a link must encode.
+    for key in ["/", "a\r\nb", "?x=1", "#", "%2F"]:
+        pointer = json_pointer(json_pointer(json_pointer(json_pointer("", key), "in"), 1), "3")
+        page.locator(node_selector(record, pointer)).hover()
+        bar.get_by_role("button", name="Link").click()
+        expect(page.locator(".viewer-status")).to_have_text("Copied a link to this node.")
+        page.goto(page.evaluate("navigator.clipboard.readText()"))
+        expect(page.locator(node_selector(record, pointer))).to_have_class(re.compile("json-target"))
+        page.locator(".viewer-status").evaluate("status => { status.textContent = ''; }")

@@ -8,6 +8,7 @@ links and the tree limits, so it is kept per process, bounded by size.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 
@@ -17,16 +18,16 @@ from runs.records import ParsedRecord
 from runs.rendering import TreeLimits, render_json_tree
 from runs.viewer import tree_links
 
-CACHE_CHARS = 32 * 1024 * 1024  # a first view is at most TREE_BYTE_BUDGET; ~350 KB is usual
+CACHE_BYTES = 32 * 1024 * 1024  # of memory; a first view is at most TREE_BYTE_BUDGET of UTF-8, ~310 KB is usual
 
 _cache: OrderedDict[tuple, SafeString] = OrderedDict()
-_chars = 0
+_bytes = 0
 _lock = threading.Lock()
 
 
 def first_view(parsed: ParsedRecord) -> SafeString:
     """Return the HTML tree the run page shows first for `parsed`."""
-    global _chars
+    global _bytes
     limits = TreeLimits.from_settings()
     key = (parsed.run_id, parsed.sha256, limits)
     with _lock:
@@ -37,21 +38,23 @@ def first_view(parsed: ParsedRecord) -> SafeString:
     # Rendered outside the lock: two threads may render the same view at once,
     # which costs a little time, where holding the lock would queue every page.
     html = render_json_tree(parsed.record, tree_links(parsed.run_id), limits)
-    if len(html) > CACHE_CHARS // 16:
-        return html  # a record of huge keys (see TREE_BYTE_BUDGET): not worth a 16th of the cache
+    # In memory a str takes 1, 2 or 4 bytes a character, after its widest one.
+    size = sys.getsizeof(html)
+    if size > CACHE_BYTES // 16:
+        return html  # TREE_BYTE_BUDGET set very high: one view is not worth a 16th of the cache
     with _lock:
         if key not in _cache:
             _cache[key] = html
-            _chars += len(html)
-        while _chars > CACHE_CHARS and len(_cache) > 1:
+            _bytes += size
+        while _bytes > CACHE_BYTES and len(_cache) > 1:
             _, evicted = _cache.popitem(last=False)
-            _chars -= len(evicted)
+            _bytes -= sys.getsizeof(evicted)
     return html
 
 
 def forget_all() -> None:
     """Empty the cache (tests use this)."""
-    global _chars
+    global _bytes
     with _lock:
         _cache.clear()
-        _chars = 0
+        _bytes = 0

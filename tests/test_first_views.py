@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from django.urls import reverse
@@ -51,20 +52,30 @@ def test_other_tree_limits_get_their_own_render(client, settings):
 
 
 def test_the_cache_stays_within_its_size(monkeypatch):
-    monkeypatch.setattr(first_views, "CACHE_CHARS", 16 * 5000)
+    monkeypatch.setattr(first_views, "CACHE_BYTES", 16 * 5000)
     for number in range(40):
-        record = {"n": number, "words": ["w" * 50] * 20}  # a view of about 3,000 characters
+        record = {"n": number, "words": ["w" * 50] * 20}  # a view of about 3,000 bytes
         first_views.first_view(records.ParsedRecord(
             run_id=f"run_{number}", sha256=f"{number:064}", size_bytes=300, fetched_at=None, record=record))
     kept = list(first_views._cache.values())
     assert 0 < len(kept) < 40
-    assert sum(map(len, kept)) <= 16 * 5000
+    assert sum(map(sys.getsizeof, kept)) <= 16 * 5000
     assert ("run_39", f"{39:064}") in {key[:2] for key in first_views._cache}  # the newest is kept
 
 
 def test_a_view_too_big_for_its_share_of_the_cache_is_not_kept(monkeypatch):
-    monkeypatch.setattr(first_views, "CACHE_CHARS", 16 * 1000)
+    monkeypatch.setattr(first_views, "CACHE_BYTES", 16 * 1000)
     parsed = records.ParsedRecord(run_id="run_huge", sha256="0" * 64, size_bytes=5000, fetched_at=None,
                                   record={f"k{i}": i for i in range(200)})
     first_views.first_view(parsed)
     assert first_views._cache == {}
+
+
+
+def test_views_count_in_memory_bytes_not_characters(monkeypatch):
+    # One emoji makes Python keep every character of the view in 4 bytes.
+    monkeypatch.setattr(first_views, "CACHE_BYTES", 16 * 6000)
+    record = {"n": 1, "words": ["w" * 50] * 20, "face": "\N{GRINNING FACE}"}  # ~3,000 characters
+    first_views.first_view(records.ParsedRecord(
+        run_id="run_wide_chars", sha256="1" * 64, size_bytes=300, fetched_at=None, record=record))
+    assert first_views._cache == {}  # 12 KB in memory: more than a 16th of 96 KB

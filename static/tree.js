@@ -355,6 +355,8 @@
     var treeRect = tree.getBoundingClientRect();
     var origin = viewer.getBoundingClientRect();
     bar.hidden = false;
+    // Measured at the left edge: nearer the right, the bar would be squeezed to fit.
+    bar.style.left = '0px';
     bar.style.top = (rect.top - origin.top + (rect.height - bar.offsetHeight) / 2) + 'px';
     bar.style.left = Math.max(0, treeRect.right - origin.left - bar.offsetWidth - 4) + 'px';
   }

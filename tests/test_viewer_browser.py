@@ -134,6 +134,11 @@ def test_node_bar_shows_paths_and_copies_path_value_and_link(wide):
     bar.get_by_role("button", name="Link").click()
     expect(wide.locator(".viewer-status")).to_have_text("Copied a link to this node.")
     assert wide.evaluate("navigator.clipboard.readText()").endswith("/runs/run_wide/#/trace/2/args/text")
+    # On a container (its bar has the most buttons): one line, the path shown whole.
+    node(wide, "/trace/2/args").locator("> summary").hover()
+    expect(bar.locator(".node-path")).to_have_text(".trace[2].args")
+    assert bar.locator(".node-path").evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert bar.evaluate("el => el.getBoundingClientRect().height") < 30
 
 
 def test_keyboard_copies_the_pointer_of_the_focused_node(wide):

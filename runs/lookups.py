@@ -14,10 +14,10 @@ Every lookup is recorded, whichever way it was answered.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from typing import Callable
 
 from django.conf import settings
 from django.http import HttpRequest

@@ -44,11 +44,6 @@ def is_decimal(text: str) -> bool:
     return text.isdigit() and text.isascii() and len(text) <= POSITION_DIGITS
 
 
-def resolve_pointer(value: object, pointer: str) -> object:
-    """Return the node at `pointer` inside `value`; KeyError if there is none."""
-    return node_at(value, positions_of(value, pointer))
-
-
 def positions_of(value: object, pointer: str) -> Positions:
     """Return the positions of the node at `pointer` inside `value`; KeyError if there is none."""
     try:

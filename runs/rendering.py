@@ -270,7 +270,7 @@ class _TreeWriter:
             key_html, node, parent_at, position, depth, rest = item
             if isinstance(node, (dict, list)) and node:
                 kind = "object" if isinstance(node, dict) else "array"
-                node_at = child_positions(parent_at, position)
+                own_at = child_positions(parent_at, position)
                 loaded = id(node) in self.windows
                 opened = loaded and (depth < self.open_depth or rest is not None)
                 preview = "" if opened else f'<span class="json-preview">{_preview(node)}</span>'
@@ -282,9 +282,9 @@ class _TreeWriter:
                 )
                 if loaded:
                     stack.append("</div></details>")
-                    self._push_children(stack, node, node_at, depth + 1, rest)
+                    self._push_children(stack, node, own_at, depth + 1, rest)
                 else:
-                    append(self.more_link(node_at, 0, len(node), placeholder=True))
+                    append(self.more_link(own_at, 0, len(node), placeholder=True))
                     append("</div></details>")
             else:
                 if isinstance(node, str):

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runs.rendering import TreeLimits, TreeLinks, render_json_tree, visible
+from tests import strategies
 
 EVERYTHING = TreeLimits(node_budget=10**6, page_size=10**6, visible_budget=10**6, string_chars=10**6)
 LINKS = TreeLinks(tree="/runs/r/tree", raw="/runs/r/raw")
@@ -14,14 +15,7 @@ LINKS = TreeLinks(tree="/runs/r/tree", raw="/runs/r/raw")
 # Text an agent might produce, biased towards markup and the characters that matter.
 markupish = st.text(alphabet=st.sampled_from(list("<>&\"'/=` scriptimgonerror:()\n\t\\!-[]{}é😀")), max_size=40)
 any_text = st.one_of(markupish, st.text(max_size=20), st.text(st.characters(exclude_categories=()), max_size=8))
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), any_text
-)
-json_values = st.recursive(
-    scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(any_text, children, max_size=4)),
-    max_leaves=25,
-)
+json_values = strategies.json_values(any_text, max_items=4, max_keys=4, max_leaves=25)
 json_objects = st.dictionaries(any_text, json_values, max_size=5)
 
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from runs import records
 from runs.paths import json_pointer
 from runs.search import SearchIndex
+from tests import strategies
 
 RECORD = {
     "Status": "PASSED",
@@ -133,14 +134,7 @@ def test_pointers_stay_right_across_many_nodes_and_containers():
 # U+0345 is case-ignorable), the index's own marks, lone surrogates and astral ones.
 TRICKY = "aAbZ İıIΣσςΑ\u0345'.:\x1e\x1f\ud800é東😀"
 tricky_text = st.text(alphabet=st.sampled_from(TRICKY), max_size=8)
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), tricky_text
-)
-json_values = st.recursive(
-    scalars,
-    lambda children: st.one_of(st.lists(children, max_size=70), st.dictionaries(tricky_text, children, max_size=5)),
-    max_leaves=200,
-)
+json_values = strategies.json_values(tricky_text, max_items=70, max_keys=5, max_leaves=200)
 
 
 def node_texts(record: object) -> list[tuple[str, str, str]]:

@@ -76,7 +76,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "runs:home"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = ["runs.signin.ThrottledModelBackend"]
-CSRF_FAILURE_VIEW = "runs.signin.csrf_failure"
+CSRF_FAILURE_VIEW = "runs.views.csrf.csrf_failure"
 
 # --- Django ---------------------------------------------------------------
 
@@ -104,7 +104,6 @@ MIDDLEWARE = [
     "runs.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "runs.middleware.LookupThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "archal_dash.urls"

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from runs.health import healthz
 from runs.signin import SignInForm
+from runs.views.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,4 +1,4 @@
-"""Parsing run records: fast when possible, exact always."""
+"""Reading and writing run records' JSON: fast when possible, exact always."""
 
 from __future__ import annotations
 
@@ -97,3 +97,12 @@ def kind_of(value: object) -> str:
         case None:
             return "null"
     return "an unknown value"
+
+
+def dumps(value: object, pretty: bool = False) -> bytes:
+    """Return `value` as JSON; exact for what orjson refuses (integers beyond 64 bits,
+    lone surrogates, which only \\u escapes can carry)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 if pretty else 0)
+    except TypeError:
+        return json.dumps(value, indent=2 if pretty else None).encode()

@@ -25,40 +25,55 @@ from django.utils import timezone
 
 from runs import records, throttle, upstream
 from runs.models import Lookup, Snapshot
-
-# Failures after which the stored record is still the best answer.
-FALLBACK_OUTCOMES = (upstream.UpstreamTimeout, upstream.UpstreamFailed, upstream.RateLimited)
+from runs.outcomes import meaning_of
 
 
 class Source(Enum):
     ARCHAL = "archal"  # fetched just now
     RECENT = "recent"  # the snapshot, fresh enough not to ask Archal
     STORED = "stored"  # the snapshot, because Archal failed
+    KEPT = "kept"  # the snapshot, for a part of a record a page already showed
+    REFUSED = "refused"  # nothing: the lookup limit was reached
 
 
 @dataclass(frozen=True)
 class Answer:
-    outcome: upstream.Outcome | None  # what Archal said; None when it was not asked
+    outcome: upstream.FetchOutcome | None  # what Archal said, or the refusal; None: a recent copy answered
     parsed: records.ParsedRecord | None  # the record to show, if there is one
     source: Source
 
+    def body(self) -> bytes | None:
+        """The record exactly as Archal sent it, if there is one."""
+        if isinstance(self.outcome, upstream.RunFound):
+            return self.outcome.body
+        return None if self.parsed is None else stored_body(self.parsed.run_id)
+
 
 def look_up(request: HttpRequest, run_id: str, refresh: bool = False) -> Answer:
-    """Return the answer to one person's lookup of `run_id`, and record it."""
+    """Return the answer to one person's lookup of `run_id`, and record it (unless refused)."""
     if not refresh and (recent := _recent(run_id)) is not None:
         Lookup.objects.record(
             run_id, None, user=request.user, client_address=throttle.client_address(request),
             size_bytes=recent.size_bytes,
         )
         return Answer(None, recent, Source.RECENT)
-    throttle.check_lookup_allowed(request)  # raises LookupsThrottled: a 429 page
+    if (refusal := throttle.lookup_refusal(request)) is not None:
+        return Answer(refusal, None, Source.REFUSED)
     outcome = _flights.fetch(run_id)
     Lookup.objects.record(run_id, outcome, user=request.user, client_address=throttle.client_address(request))
     if isinstance(outcome, upstream.RunFound):
         return Answer(outcome, records.load(run_id), Source.ARCHAL)
-    if isinstance(outcome, FALLBACK_OUTCOMES) and (stored := records.load(run_id)) is not None:
+    if meaning_of(outcome).stored_copy_answers and (stored := records.load(run_id)) is not None:
         return Answer(outcome, stored, Source.STORED)
     return Answer(outcome, None, Source.ARCHAL)
+
+
+def look_up_kept(request: HttpRequest, run_id: str) -> Answer:
+    """The stored record, without a new lookup (parts of a record a page showed); a lookup
+    when none is stored."""
+    if (kept := records.load(run_id)) is not None:
+        return Answer(None, kept, Source.KEPT)
+    return look_up(request, run_id)
 
 
 def stored_body(run_id: str) -> bytes | None:
@@ -77,7 +92,7 @@ def _recent(run_id: str) -> records.ParsedRecord | None:
     return records.load(run_id)
 
 
-def _fetch_and_keep(run_id: str) -> upstream.Outcome:
+def _fetch_and_keep(run_id: str) -> upstream.FetchOutcome:
     outcome = upstream.fetch_run(run_id)
     if isinstance(outcome, upstream.RunFound):
         stored = Snapshot.objects.store(run_id, outcome.body)
@@ -88,7 +103,7 @@ def _fetch_and_keep(run_id: str) -> upstream.Outcome:
 class _Flight:
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.outcome: upstream.Outcome | None = None
+        self.outcome: upstream.FetchOutcome | None = None
 
 
 class _Flights:
@@ -99,12 +114,12 @@ class _Flights:
     told that Archal timed out when it did not.
     """
 
-    def __init__(self, fetch: Callable[[str], upstream.Outcome]) -> None:
+    def __init__(self, fetch: Callable[[str], upstream.FetchOutcome]) -> None:
         self._fetch = fetch
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
 
-    def fetch(self, run_id: str) -> upstream.Outcome:
+    def fetch(self, run_id: str) -> upstream.FetchOutcome:
         with self._lock:
             flight = self._flights.get(run_id)
             leading = flight is None

@@ -1,4 +1,4 @@
-"""Middleware: security headers, sign-in when REQUIRE_LOGIN, the lookup throttle's page."""
+"""Middleware: security headers, and sign-in when REQUIRE_LOGIN."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse
-
-from runs.pages import error_page
-from runs.throttle import LookupsThrottled
 
 # No inline script, style or event handler anywhere, in our templates or in
 # Django's admin (tests/test_browser_access.py watches for violations), so
@@ -68,32 +65,3 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         if not settings.REQUIRE_LOGIN:
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
-
-
-class LookupThrottleMiddleware:
-    """Turn runs.throttle.LookupsThrottled, raised by any view that fetches, into a 429 page."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, LookupsThrottled):
-            return None
-        who = "person" if request.user.is_authenticated else "address"
-        limit, seconds = settings.LOOKUPS_PER_MINUTE, exception.retry_after
-        match = request.resolver_match
-        response = error_page(
-            request,
-            status=429,
-            title="Too many lookups",
-            explanation=f"This dashboard fetches at most {limit} run{'s' if limit != 1 else ''} "
-            f"a minute per {who}, so that no one uses up the team’s Archal rate limit.",
-            advice=f"Try again in {seconds} second{'s' if seconds != 1 else ''}.",
-            run_id=match.kwargs.get("run_id", "") if match else "",
-        )
-        # RFC 9110 §10.2.3 (RFC 6585 §4 for 429): when to come back, in seconds.
-        response["Retry-After"] = str(seconds)
-        return response

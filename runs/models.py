@@ -10,32 +10,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from runs import upstream
+from runs.outcomes import LookupOutcome, recorded_as
 
 RUN_ID_MAX_LENGTH = 256
-
-
-class Outcome(models.TextChoices):
-    FOUND = "found", "Found"
-    RECENT_COPY = "recent_copy", "Found (recent copy)"  # answered from the snapshot, no call
-    NOT_FOUND = "not_found", "Not found"
-    TOKEN_REJECTED = "token_rejected", "Token rejected"
-    ACCESS_DENIED = "access_denied", "Access denied"
-    RATE_LIMITED = "rate_limited", "Rate limited"
-    TIMEOUT = "timeout", "Timed out"
-    UPSTREAM_ERROR = "upstream_error", "Upstream error"
-    NOT_CONFIGURED = "not_configured", "Not configured"
-
-
-OUTCOME_OF = {
-    upstream.RunFound: Outcome.FOUND,
-    upstream.RunNotFound: Outcome.NOT_FOUND,
-    upstream.TokenRejected: Outcome.TOKEN_REJECTED,
-    upstream.AccessDenied: Outcome.ACCESS_DENIED,
-    upstream.RateLimited: Outcome.RATE_LIMITED,
-    upstream.UpstreamTimeout: Outcome.TIMEOUT,
-    upstream.UpstreamFailed: Outcome.UPSTREAM_ERROR,
-    upstream.NotConfigured: Outcome.NOT_CONFIGURED,
-}
 
 
 def _trim(queryset: models.QuerySet, keep: int, newest_first: str) -> None:
@@ -54,7 +31,7 @@ class LookupQuerySet(models.QuerySet):
     def record(
         self,
         run_id: str,
-        outcome: upstream.Outcome | None,
+        outcome: upstream.FetchOutcome | None,
         user=None,
         client_address: str | None = None,
         size_bytes: int | None = None,
@@ -71,7 +48,7 @@ class LookupQuerySet(models.QuerySet):
                 run_id=run_id,
                 user=user if user is not None and user.is_authenticated else None,
                 client_address=client_address,
-                outcome=Outcome.RECENT_COPY if outcome is None else OUTCOME_OF[type(outcome)],
+                outcome=recorded_as(outcome),
                 upstream_status=None if outcome is None else outcome.status,
                 duration_ms=0 if outcome is None else outcome.elapsed_ms,
                 size_bytes=size_bytes,
@@ -93,7 +70,7 @@ class Lookup(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    outcome = models.CharField(max_length=20, choices=LookupOutcome.choices)
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)

@@ -12,8 +12,10 @@ reorders keys moves them, as it moves array indices anyway.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import islice
+
+from runs.escaping import visible
 
 Positions = tuple[int, ...]
 POSITION_DIGITS = 12  # more than any container could hold
@@ -116,3 +118,35 @@ def format_positions(positions: Sequence[int]) -> str:
 def child_positions(parent: str, position: int) -> str:
     """Return the written positions of child `position` of the node written `parent`."""
     return f"{parent}.{position}" if parent else str(position)
+
+
+def find_node(record: object, params: Mapping[str, str]) -> tuple[Positions, object]:
+    """The positions and value of the node a request names with ?at= (positions, as
+    the page's links do) or ?pointer= (a JSON Pointer).
+
+    ValueError if ?at= is malformed, KeyError if there is no such node.
+    """
+    if "at" in params:
+        positions = parse_positions(params["at"])
+    else:
+        positions = positions_of(record, params.get("pointer", ""))
+    return positions, node_at(record, positions)
+
+
+BREADCRUMB_CHARS = 60
+BREADCRUMBS_SHOWN = 10  # the nearest ancestors; each link names all the levels above it
+
+
+def breadcrumbs(record: object, at: Positions) -> list[tuple[str, str | None]]:
+    """(label, positions) for the record and the nodes on the way to `at`; deep down, the
+    record, then ("…", None), then the nearest ancestors. Labels are plain text, to escape."""
+    crumbs: list[tuple[str, str | None]] = [("record", "")]
+    node = record
+    for depth, position in enumerate(at, start=1):
+        key, node = child_at(node, position)
+        if depth == len(at) - BREADCRUMBS_SHOWN + 1 and depth > 1:
+            crumbs.append(("…", None))
+        if depth > len(at) - BREADCRUMBS_SHOWN:
+            label = visible(str(key)[:BREADCRUMB_CHARS]) + ("…" if len(str(key)) > BREADCRUMB_CHARS else "")
+            crumbs.append((label, format_positions(at[:depth])))
+    return crumbs

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from datetime import datetime
 from django.conf import settings
 
 from runs import jsonio
+from runs.lru import SizedLRU
 from runs.models import Snapshot
 from runs.search import SearchIndex
 
@@ -95,28 +95,19 @@ class ParsedRecord:
         return index
 
 
-_cache: OrderedDict[str, ParsedRecord] = OrderedDict()
-_lock = threading.Lock()
+# Bounded by the size of the records' JSON (Python objects take several times that).
+_cache: SizedLRU[ParsedRecord] = SizedLRU(
+    max_bytes=lambda: settings.RECORD_CACHE_BYTES,
+    size_of=lambda parsed: parsed.size_bytes,
+    on_drop=ParsedRecord.drop,
+)
 
 
 def remember(parsed: ParsedRecord) -> None:
     """Keep a parsed record, evicting the least recently used beyond the size bound,
     and start building its search index (SEARCH_INDEX_IN_BACKGROUND, default on)."""
-    dropped = []
-    with _lock:
-        parsed._dropped.clear()  # kept again, if it had been dropped
-        replaced = _cache.get(parsed.run_id)
-        if replaced is not None and replaced is not parsed:
-            dropped.append(replaced)
-        _cache[parsed.run_id] = parsed
-        _cache.move_to_end(parsed.run_id)
-        total = sum(item.size_bytes for item in _cache.values())
-        while len(_cache) > 1 and total > settings.RECORD_CACHE_BYTES:
-            _, evicted = _cache.popitem(last=False)
-            total -= evicted.size_bytes
-            dropped.append(evicted)
-    for record in dropped:
-        record.drop()
+    parsed._dropped.clear()  # kept again, if it had been dropped
+    _cache.put(parsed.run_id, parsed)
     if settings.SEARCH_INDEX_IN_BACKGROUND:
         parsed.build_index_in_background()
 
@@ -126,13 +117,11 @@ def load(run_id: str) -> ParsedRecord | None:
     current = Snapshot.objects.filter(run_id=run_id).values("sha256", "fetched_at").first()
     if current is None:
         return None
-    with _lock:
-        cached = _cache.get(run_id)
-        if cached is not None and cached.sha256 == current["sha256"]:
-            # Another process may have fetched the same record again since.
-            cached.fetched_at = current["fetched_at"]
-            _cache.move_to_end(run_id)
-            return cached
+    cached = _cache.get(run_id)
+    if cached is not None and cached.sha256 == current["sha256"]:
+        # Another process may have fetched the same record again since.
+        cached.fetched_at = current["fetched_at"]
+        return cached
     snapshot = Snapshot.objects.filter(run_id=run_id).only("body", "sha256", "fetched_at").first()
     if snapshot is None:
         return None
@@ -150,8 +139,4 @@ def load(run_id: str) -> ParsedRecord | None:
 
 def forget_all() -> None:
     """Empty the cache (tests use this to force a read from the database)."""
-    with _lock:
-        dropped = list(_cache.values())
-        _cache.clear()
-    for record in dropped:
-        record.drop()
+    _cache.clear()

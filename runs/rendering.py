@@ -5,9 +5,9 @@ A browser's cost follows the number of nodes in the page, so one response
 renders at most `node_budget` of them: containers are loaded breadth-first
 (top levels first) and show at most `page_size` children; the rest of a
 container becomes a "more" link and deeper containers become placeholders,
-both loaded on demand from the stored snapshot (see viewer.run_tree).
+both loaded on demand from the stored snapshot (see views/viewer.py).
 Nodes carry their position among their parent's children, not their path
-(see paths.py), and keys and strings are cut at `string_chars`, so each
+(see paths.py; the parts' HTML: node_html.py), and keys and strings are cut at `string_chars`, so each
 node's HTML is bounded; still, a render that would pass `byte_budget`
 (escaping multiplies, characters take up to 4 bytes) starts again with half
 the nodes.
@@ -20,81 +20,14 @@ marked safe.
 
 from __future__ import annotations
 
-import re
 from collections import deque
-from dataclasses import dataclass, replace
 from html import escape
 from itertools import islice
 
-from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
+from runs.node_html import TreeLimits, TreeLinks, count_label, key_html, preview, scalar_html, string_html
 from runs.paths import Positions, child_positions, format_positions
-
-URL_PATTERN = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+\Z", re.IGNORECASE)
-TIMESTAMP_PATTERN = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})\Z"
-)
-PREVIEW_CHARS = 60
-# Characters a page cannot show (controls) or even encode (lone surrogates,
-# which the stdlib parser lets through): shown as JSON escapes instead.
-INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def visible(text: str) -> str:
-    """Return `text` with the characters a page cannot show as JSON escapes (\\u0000)."""
-    if INVISIBLE.search(text) is None:
-        return text
-    return INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-# Anything _text or _attr would change; most keys and values hold none of it,
-# and one search is cheaper than the six passes that would find nothing.
-NEEDS_ESCAPING = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def _text(text: str) -> str:
-    """`text` as HTML text: visible and escaped."""
-    if NEEDS_ESCAPING.search(text) is None:
-        return text
-    return escape(visible(text), quote=False)
-
-
-def _attr(text: str) -> str:
-    """`text` as an HTML attribute value: visible and escaped, quotes too."""
-    if NEEDS_ESCAPING.search(text) is None:
-        return text
-    return escape(visible(text))
-
-
-@dataclass(frozen=True)
-class TreeLimits:
-    node_budget: int = 1500  # nodes in one response, open or closed
-    page_size: int = 100  # children of one container per page
-    visible_budget: int = 150  # nodes the first view shows open
-    string_chars: int = 300  # characters of a string (or key) shown before "show all"
-    byte_budget: int = 900_000  # bytes of HTML in one response, whatever the nodes hold
-
-    @classmethod
-    def from_settings(cls) -> TreeLimits:
-        return cls(
-            node_budget=settings.TREE_NODE_BUDGET,
-            page_size=settings.TREE_PAGE_SIZE,
-            visible_budget=settings.TREE_VISIBLE_BUDGET,
-            string_chars=settings.TREE_STRING_CHARS,
-            byte_budget=settings.TREE_BYTE_BUDGET,
-        )
-
-    def halved(self) -> TreeLimits:
-        return replace(self, node_budget=self.node_budget // 2, page_size=max(1, self.page_size // 2))
-
-
-@dataclass(frozen=True)
-class TreeLinks:
-    """Where the tree's "load more" and "show all" links point (unescaped URLs)."""
-
-    tree: str  # HTML of a subtree: ?at=&offset=&end=
-    raw: str  # JSON of a subtree: ?at=
 
 
 def _page_around(position: int | None, start: int, end: int, page_size: int) -> tuple[int, int]:
@@ -102,89 +35,6 @@ def _page_around(position: int | None, start: int, end: int, page_size: int) -> 
     if position is not None and start <= position < end:
         start += (position - start) // page_size * page_size
     return start, min(end, start + page_size)
-
-
-# --- Scalars and previews -----------------------------------------------------
-
-
-def _string_html(value: str, at: str, links: TreeLinks, limit: int) -> str:
-    if len(value) > limit:
-        shown = _text(value[:limit])
-        url = escape(f"{links.raw}?at={at}")
-        return (
-            f'<span class="json-string json-truncated">"{shown}…"</span>'
-            f' <a class="json-show-all" href="{url}">show all {len(value):,} characters</a>'
-        )
-    text = _text(value)
-    if URL_PATTERN.match(value):
-        href = _attr(value)
-        return (
-            f'<a class="json-string json-url" href="{href}" rel="noopener noreferrer"'
-            f' target="_blank">"{text}"</a>'
-        )
-    if TIMESTAMP_PATTERN.match(value):
-        return f'<time class="json-string json-time" datetime="{_attr(value)}">"{text}"</time>'
-    return f'<span class="json-string">"{text}"</span>'
-
-
-def _key_html(key: str, limit: int) -> str:
-    """A key as shown. tree.js reads keys back from the page to write paths; a key the
-    page cannot show as it is (cut short, escaped, or with a CR the parser would drop)
-    is marked json-key-partial, and its paths come from the server."""
-    if len(key) > limit:
-        return f'<span class="json-key json-key-partial">{_text(key[:limit])}…</span>'
-    if "\r" in key or INVISIBLE.search(key) is not None:
-        return f'<span class="json-key json-key-partial">{_text(key)}</span>'
-    return f'<span class="json-key">{_text(key)}</span>'
-
-
-def _scalar_html(value: object) -> str:
-    if value is True:
-        return '<span class="json-bool">true</span>'
-    if value is False:
-        return '<span class="json-bool">false</span>'
-    if value is None:
-        return '<span class="json-null">null</span>'
-    # int and float; Python ints are exact however large.
-    return f'<span class="json-number">{escape(repr(value))}</span>'
-
-
-def _preview_text(value: object) -> str:
-    if isinstance(value, str):
-        return '"' + (value[:20] + "…" if len(value) > 20 else value) + '"'
-    if isinstance(value, dict):
-        return "{…}" if value else "{}"
-    if isinstance(value, list):
-        return "[…]" if value else "[]"
-    if value is None:
-        return "null"
-    return "true" if value is True else "false" if value is False else repr(value)
-
-
-def _preview(container: dict | list) -> str:
-    """A short look at a container's first entries, for its collapsed summary."""
-    parts: list[str] = []
-    length = 0
-    entries = container.items() if isinstance(container, dict) else enumerate(container)
-    for key, value in entries:
-        part = _preview_text(value) if isinstance(container, list) else f"{key}: {_preview_text(value)}"
-        parts.append(part)
-        length += len(part) + 2
-        if length > PREVIEW_CHARS:
-            break
-    text = ", ".join(parts)
-    if len(text) > PREVIEW_CHARS:
-        text = text[:PREVIEW_CHARS]
-    if len(parts) < len(container) or len(text) < length - 2:
-        text += " …"
-    return _text(text)
-
-
-def _count_label(container: dict | list) -> str:
-    size = len(container)
-    if isinstance(container, dict):
-        return f"{size:,} key" if size == 1 else f"{size:,} keys"
-    return f"{size:,} item" if size == 1 else f"{size:,} items"
 
 
 # --- The tree -------------------------------------------------------------------
@@ -267,17 +117,17 @@ class _TreeWriter:
             if type(item) is str:
                 append(item)
                 continue
-            key_html, node, parent_at, position, depth, rest = item
+            key_part, node, parent_at, position, depth, rest = item
             if isinstance(node, (dict, list)) and node:
                 kind = "object" if isinstance(node, dict) else "array"
                 own_at = child_positions(parent_at, position)
                 loaded = id(node) in self.windows
                 opened = loaded and (depth < self.open_depth or rest is not None)
-                preview = "" if opened else f'<span class="json-preview">{_preview(node)}</span>'
+                summary = "" if opened else f'<span class="json-preview">{preview(node)}</span>'
                 append(
                     f'<details class="json-node json-{kind}" data-i="{position}"'
-                    f'{" open" if opened else ""}><summary>{key_html}'
-                    f'<span class="json-count">{_count_label(node)}</span>{preview}</summary>'
+                    f'{" open" if opened else ""}><summary>{key_part}'
+                    f'<span class="json-count">{count_label(node)}</span>{summary}</summary>'
                     '<div class="json-children">'
                 )
                 if loaded:
@@ -288,14 +138,14 @@ class _TreeWriter:
                     append("</div></details>")
             else:
                 if isinstance(node, str):
-                    scalar = _string_html(node, child_positions(parent_at, position), links, limit)
+                    scalar = string_html(node, child_positions(parent_at, position), links, limit)
                 elif isinstance(node, dict):
                     scalar = '<span class="json-empty">{}</span>'
                 elif isinstance(node, list):
                     scalar = '<span class="json-empty">[]</span>'
                 else:
-                    scalar = _scalar_html(node)
-                append(f'<div class="json-leaf" data-i="{position}">{key_html}{scalar}</div>')
+                    scalar = scalar_html(node)
+                append(f'<div class="json-leaf" data-i="{position}">{key_part}{scalar}</div>')
 
     def _push_children(self, stack, node, at: str, depth, focus: Focus) -> None:
         start, end = self.windows[id(node)]
@@ -307,9 +157,9 @@ class _TreeWriter:
         if end < high:
             stack.append(self.more_link(at, end, high))
         for position, key, child in reversed(_children(node, start, end)):
-            key_html = _key_html(key, limit) if is_object else f'<span class="json-index">{key}</span>'
+            key_part = key_html(key, limit) if is_object else f'<span class="json-index">{key}</span>'
             rest = focus[1:] if position == head else None
-            stack.append((key_html, child, at, position, depth, rest))
+            stack.append((key_part, child, at, position, depth, rest))
         if start > low:
             stack.append(self.more_link(at, low, start))
 
@@ -385,16 +235,16 @@ def render_json_tree(
     """
     limits = limits or TreeLimits.from_settings()
     if not isinstance(value, (dict, list)) or not value:
-        leaf = _scalar_html(value) if not isinstance(value, (dict, list)) else (
+        leaf = scalar_html(value) if not isinstance(value, (dict, list)) else (
             '<span class="json-empty">{}</span>' if isinstance(value, dict) else '<span class="json-empty">[]</span>'
         )
         if isinstance(value, str):
-            leaf = _string_html(value, "", links, limits.string_chars)
+            leaf = string_html(value, "", links, limits.string_chars)
         return mark_safe(f'<div class="json-tree"><div class="json-leaf">{leaf}</div></div>')
     kind = "object" if isinstance(value, dict) else "array"
     out = [
         f'<div class="json-tree"><details class="json-node json-{kind}" open>'
-        f'<summary><span class="json-count">{_count_label(value)}</span></summary>'
+        f'<summary><span class="json-count">{count_label(value)}</span></summary>'
         '<div class="json-children">'
     ]
     out.append(_write_children(value, "", (0, len(value)), tuple(focus), links, limits))

@@ -14,10 +14,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from runs import throttle
-from runs.pages import error_page
 
 
 class ThrottledModelBackend(ModelBackend):
@@ -71,20 +70,3 @@ class SignInForm(LockoutMessageMixin, AuthenticationForm):
 
 class AdminSignInForm(LockoutMessageMixin, AdminAuthenticationForm):
     """The admin's sign-in form, with the same lockout message."""
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """The 403 page for a form posted without a valid CSRF token (settings.CSRF_FAILURE_VIEW).
-
-    Django's own page has an inline <style>, which our Content-Security-Policy
-    blocks; this one has the site's look. The only forms that POST are sign-in
-    and sign-out, so an expired or missing token is the usual reason.
-    """
-    return error_page(
-        request,
-        status=403,
-        title="The form has expired",
-        explanation="The form was sent without the security token this site gave it, "
-        "or with one that has expired. Cookies may be blocked for this site.",
-        advice="Reload the page and try again.",
-    )

@@ -18,7 +18,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from runs.models import Lookup, Outcome, SignInFailure
+from runs.models import Lookup, SignInFailure
+from runs.outcomes import LookupOutcome, LookupsThrottled
 
 LOOKUP_WINDOW = timedelta(minutes=1)
 
@@ -47,16 +48,8 @@ def client_address(request: HttpRequest) -> str:
 # --- Lookups ------------------------------------------------------------------
 
 
-class LookupsThrottled(Exception):
-    """Raised in place of a lookup; runs.middleware turns it into a 429 page."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"lookup limit reached; retry after {retry_after} s")
-        self.retry_after = retry_after
-
-
-def check_lookup_allowed(request: HttpRequest) -> None:
-    """Raise LookupsThrottled if this user (or address) used up this minute's lookups.
+def lookup_refusal(request: HttpRequest) -> LookupsThrottled | None:
+    """The refusal of a lookup by this user (or address) if it used up this minute's lookups.
 
     Lookups are recorded when they finish, so requests still waiting on
     Archal are not counted: a burst of parallel requests can overshoot by at
@@ -64,18 +57,20 @@ def check_lookup_allowed(request: HttpRequest) -> None:
     """
     limit = settings.LOOKUPS_PER_MINUTE
     if limit <= 0:
-        return
+        return None
     now = timezone.now()
     # Answers from a recent copy cost Archal nothing, so they do not count.
     recent = Lookup.objects.filter(looked_up_at__gt=now - LOOKUP_WINDOW).exclude(
-        outcome=Outcome.RECENT_COPY
+        outcome=LookupOutcome.RECENT_COPY
     )
     if request.user.is_authenticated:
         recent = recent.filter(user=request.user)
     else:
         recent = recent.filter(user__isnull=True, client_address=client_address(request))
     if wait := _seconds_until_below(recent, "looked_up_at", limit, LOOKUP_WINDOW, now):
-        raise LookupsThrottled(wait)
+        per = "person" if request.user.is_authenticated else "address"
+        return LookupsThrottled(retry_after=wait, limit=limit, per=per)
+    return None
 
 
 # --- Sign-in failures ---------------------------------------------------------

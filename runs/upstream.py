@@ -32,7 +32,7 @@ MESSAGE_CHARS = 300  # upstream messages shown on a page are cut to this
 
 
 @dataclass(frozen=True, kw_only=True)
-class Outcome:
+class FetchOutcome:
     """What came of one fetch. `status` is Archal's HTTP status, if it answered."""
 
     status: int | None = None
@@ -40,43 +40,43 @@ class Outcome:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RunFound(Outcome):
+class RunFound(FetchOutcome):
     record: dict
     body: bytes  # exactly as Archal sent it, so integers stay exact
 
 
 @dataclass(frozen=True, kw_only=True)
-class RunNotFound(Outcome):
+class RunNotFound(FetchOutcome):
     pass
 
 
 @dataclass(frozen=True, kw_only=True)
-class TokenRejected(Outcome):
+class TokenRejected(FetchOutcome):
     message: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
-class AccessDenied(Outcome):
+class AccessDenied(FetchOutcome):
     message: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
-class RateLimited(Outcome):
+class RateLimited(FetchOutcome):
     retry_after: int | None = None  # seconds
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpstreamTimeout(Outcome):
+class UpstreamTimeout(FetchOutcome):
     pass
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpstreamFailed(Outcome):
+class UpstreamFailed(FetchOutcome):
     reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class NotConfigured(Outcome):
+class NotConfigured(FetchOutcome):
     pass
 
 
@@ -116,7 +116,7 @@ def run_url(run_id: str) -> str:
     return f"{settings.ARCHAL_API_URL}/api/runs/{quote(run_id, safe='')}"
 
 
-def fetch_run(run_id: str) -> Outcome:
+def fetch_run(run_id: str) -> FetchOutcome:
     """Fetch one run record from Archal and return what came of it."""
     if not settings.ARCHAL_TOKEN:
         return NotConfigured()
@@ -139,7 +139,7 @@ def fetch_run(run_id: str) -> Outcome:
     return outcome
 
 
-def _fetch(run_id: str, deadline: float) -> Outcome:
+def _fetch(run_id: str, deadline: float) -> FetchOutcome:
     total = settings.ARCHAL_TIMEOUT
     try:
         response = _session.get(
@@ -174,7 +174,7 @@ def _fetch(run_id: str, deadline: float) -> Outcome:
     return _interpret(response, body)
 
 
-def _interpret(response: requests.Response, body: bytes) -> Outcome:
+def _interpret(response: requests.Response, body: bytes) -> FetchOutcome:
     status = response.status_code
     if status == 200:
         try:

@@ -1,17 +1,17 @@
 from django.urls import path
 
-from runs import viewer, views
+from runs.views import pages, viewer
 
 app_name = "runs"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("runs/", views.lookup, name="lookup"),
-    path("runs/<str:run_id>/", views.run_detail, name="detail"),
-    path("runs/<str:run_id>/raw", views.run_raw, name="raw"),
+    path("", pages.home, name="home"),
+    path("runs/", pages.lookup, name="lookup"),
+    path("runs/<str:run_id>/", pages.run_detail, name="detail"),
+    path("runs/<str:run_id>/raw", pages.run_raw, name="raw"),
     path("runs/<str:run_id>/tree", viewer.run_tree, name="tree"),
     path("runs/<str:run_id>/search", viewer.run_search, name="search"),
     path("runs/<str:run_id>/locate", viewer.run_locate, name="locate"),
     # An ID with "/" in it (typed as %2F) arrives decoded and matches none of the above.
-    path("runs/<path:rest>", views.slashed_run_id),
+    path("runs/<path:rest>", pages.slashed_run_id),
 ]

@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.urls import reverse
 
-from runs import first_views, records
+from runs import records, tree_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +21,16 @@ def page(client, run_id: str = "run_small", **query) -> str:
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    first_views.forget_all()
+    tree_cache.forget_all()
     yield
-    first_views.forget_all()
+    tree_cache.forget_all()
 
 
 def test_a_second_view_of_the_same_record_reuses_the_first_render(client):
     first = page(client)
     parsed = records.load("run_small")
-    cached = first_views.first_view(parsed)
-    assert first_views.first_view(parsed) is cached  # the same object: not rendered again
+    cached = tree_cache.first_view(parsed)
+    assert tree_cache.first_view(parsed) is cached  # the same object: not rendered again
     assert str(cached) in first and str(cached) in page(client)
 
 
@@ -52,30 +52,30 @@ def test_other_tree_limits_get_their_own_render(client, settings):
 
 
 def test_the_cache_stays_within_its_size(monkeypatch):
-    monkeypatch.setattr(first_views, "CACHE_BYTES", 16 * 5000)
+    monkeypatch.setattr(tree_cache, "CACHE_BYTES", 16 * 5000)
     for number in range(40):
         record = {"n": number, "words": ["w" * 50] * 20}  # a view of about 3,000 bytes
-        first_views.first_view(records.ParsedRecord(
+        tree_cache.first_view(records.ParsedRecord(
             run_id=f"run_{number}", sha256=f"{number:064}", size_bytes=300, fetched_at=None, record=record))
-    kept = list(first_views._cache.values())
+    kept = list(tree_cache._cache.values())
     assert 0 < len(kept) < 40
     assert sum(map(sys.getsizeof, kept)) <= 16 * 5000
-    assert ("run_39", f"{39:064}") in {key[:2] for key in first_views._cache}  # the newest is kept
+    assert ("run_39", f"{39:064}") in {key[:2] for key in tree_cache._cache}  # the newest is kept
 
 
 def test_a_view_too_big_for_its_share_of_the_cache_is_not_kept(monkeypatch):
-    monkeypatch.setattr(first_views, "CACHE_BYTES", 16 * 1000)
+    monkeypatch.setattr(tree_cache, "CACHE_BYTES", 16 * 1000)
     parsed = records.ParsedRecord(run_id="run_huge", sha256="0" * 64, size_bytes=5000, fetched_at=None,
                                   record={f"k{i}": i for i in range(200)})
-    first_views.first_view(parsed)
-    assert first_views._cache == {}
+    tree_cache.first_view(parsed)
+    assert len(tree_cache._cache) == 0
 
 
 
 def test_views_count_in_memory_bytes_not_characters(monkeypatch):
     # One emoji makes Python keep every character of the view in 4 bytes.
-    monkeypatch.setattr(first_views, "CACHE_BYTES", 16 * 6000)
+    monkeypatch.setattr(tree_cache, "CACHE_BYTES", 16 * 6000)
     record = {"n": 1, "words": ["w" * 50] * 20, "face": "\N{GRINNING FACE}"}  # ~3,000 characters
-    first_views.first_view(records.ParsedRecord(
+    tree_cache.first_view(records.ParsedRecord(
         run_id="run_wide_chars", sha256="1" * 64, size_bytes=300, fetched_at=None, record=record))
-    assert first_views._cache == {}  # 12 KB in memory: more than a 16th of 96 KB
+    assert len(tree_cache._cache) == 0  # 12 KB in memory: more than a 16th of 96 KB

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from runs import lookups, records, upstream
-from runs.models import Lookup, Outcome, Snapshot
+from runs.models import Lookup, Snapshot
+from runs.outcomes import LookupOutcome
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_a_run_fetched_moments_ago_is_answered_from_its_copy(client, archal):
     assert response.status_code == 200
     assert b"a recent copy" in response.content
     assert upstream_calls(archal) == ["/api/runs/run_small"]
-    assert list(Lookup.objects.values_list("outcome", flat=True)) == [Outcome.RECENT_COPY, Outcome.FOUND]
+    assert list(Lookup.objects.values_list("outcome", flat=True)) == [LookupOutcome.RECENT_COPY, LookupOutcome.FOUND]
 
 
 def test_refresh_asks_archal_even_for_a_recent_copy(client, archal):
@@ -72,7 +73,7 @@ def test_when_archal_fails_the_stored_copy_is_shown_with_a_banner(client, archal
     assert words in html
     assert "this is the record as fetched at" in html
     assert "505874924095815681" in html  # the record itself
-    assert Lookup.objects.first().outcome != Outcome.FOUND
+    assert Lookup.objects.first().outcome != LookupOutcome.FOUND
 
 
 def test_connection_refused_falls_back_to_the_stored_copy(client, settings):
@@ -149,7 +150,7 @@ def test_when_the_first_fetch_raises_the_waiters_try_again_instead_of_reporting_
     entered, release = threading.Event(), threading.Event()
     calls = []
 
-    def fetch(run_id: str) -> upstream.Outcome:
+    def fetch(run_id: str) -> upstream.FetchOutcome:
         calls.append(run_id)
         if len(calls) == 1:
             entered.set()

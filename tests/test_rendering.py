@@ -5,8 +5,9 @@ from __future__ import annotations
 import html5lib
 import pytest
 
+from runs.node_html import TreeLimits, TreeLinks
 from runs.paths import json_pointer, node_at, pointer_tokens, positions_of
-from runs.rendering import TreeLimits, TreeLinks, render_children, render_json_tree
+from runs.rendering import render_children, render_json_tree
 from tests.tree_nodes import find_children, find_node
 
 LINKS = TreeLinks(tree="/runs/r/tree", raw="/runs/r/raw")

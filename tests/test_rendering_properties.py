@@ -6,7 +6,9 @@ import html5lib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runs.rendering import TreeLimits, TreeLinks, render_json_tree, visible
+from runs.escaping import visible
+from runs.node_html import TreeLimits, TreeLinks
+from runs.rendering import render_json_tree
 from tests import strategies
 
 EVERYTHING = TreeLimits(node_budget=10**6, page_size=10**6, visible_budget=10**6, string_chars=10**6)

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from runs import upstream
-from runs.models import Lookup, Outcome
+from runs.models import Lookup
+from runs.outcomes import LookupOutcome
 from tests.conftest import TEST_TOKEN
 
 pytestmark = pytest.mark.django_db
@@ -17,24 +18,24 @@ STATUS_FAULTS = [f"fault-status-{code}-{body}" for code in (500, 502, 503) for b
 
 # run ID -> (our status, words on the page, recorded outcome)
 FAULTS = {
-    "fault-slow-headers": (504, "did not answer in time", Outcome.TIMEOUT),
-    "fault-trickle": (504, "did not answer in time", Outcome.TIMEOUT),
-    "fault-reset": (502, "connection broke", Outcome.UPSTREAM_ERROR),
-    "fault-truncated": (502, "connection broke", Outcome.UPSTREAM_ERROR),
-    **{run_id: (502, f"HTTP {run_id.split('-')[2]}", Outcome.UPSTREAM_ERROR) for run_id in STATUS_FAULTS},
-    "fault-429": (503, "try again in 17 seconds", Outcome.RATE_LIMITED),
-    "fault-html-200": (502, "not valid JSON", Outcome.UPSTREAM_ERROR),
-    "fault-array": (502, "an array, not an object", Outcome.UPSTREAM_ERROR),
-    "fault-string": (502, "a string, not an object", Outcome.UPSTREAM_ERROR),
-    "fault-number": (502, "a number, not an object", Outcome.UPSTREAM_ERROR),
-    "fault-null": (502, "null, not an object", Outcome.UPSTREAM_ERROR),
-    "fault-invalid-utf8": (502, "not UTF-8", Outcome.UPSTREAM_ERROR),
-    "fault-deep": (502, "nested too deeply", Outcome.UPSTREAM_ERROR),
-    "fault-big": (502, "larger than this dashboard accepts", Outcome.UPSTREAM_ERROR),
-    "fault-endless": (502, "larger than this dashboard accepts", Outcome.UPSTREAM_ERROR),
-    "fault-gzip-bomb": (502, "larger than this dashboard accepts", Outcome.UPSTREAM_ERROR),
-    "fault-redirect": (502, "redirect", Outcome.UPSTREAM_ERROR),
-    "fault-redirect-same-host": (502, "redirect", Outcome.UPSTREAM_ERROR),
+    "fault-slow-headers": (504, "did not answer in time", LookupOutcome.TIMEOUT),
+    "fault-trickle": (504, "did not answer in time", LookupOutcome.TIMEOUT),
+    "fault-reset": (502, "connection broke", LookupOutcome.UPSTREAM_ERROR),
+    "fault-truncated": (502, "connection broke", LookupOutcome.UPSTREAM_ERROR),
+    **{run_id: (502, f"HTTP {run_id.split('-')[2]}", LookupOutcome.UPSTREAM_ERROR) for run_id in STATUS_FAULTS},
+    "fault-429": (503, "try again in 17 seconds", LookupOutcome.RATE_LIMITED),
+    "fault-html-200": (502, "not valid JSON", LookupOutcome.UPSTREAM_ERROR),
+    "fault-array": (502, "an array, not an object", LookupOutcome.UPSTREAM_ERROR),
+    "fault-string": (502, "a string, not an object", LookupOutcome.UPSTREAM_ERROR),
+    "fault-number": (502, "a number, not an object", LookupOutcome.UPSTREAM_ERROR),
+    "fault-null": (502, "null, not an object", LookupOutcome.UPSTREAM_ERROR),
+    "fault-invalid-utf8": (502, "not UTF-8", LookupOutcome.UPSTREAM_ERROR),
+    "fault-deep": (502, "nested too deeply", LookupOutcome.UPSTREAM_ERROR),
+    "fault-big": (502, "larger than this dashboard accepts", LookupOutcome.UPSTREAM_ERROR),
+    "fault-endless": (502, "larger than this dashboard accepts", LookupOutcome.UPSTREAM_ERROR),
+    "fault-gzip-bomb": (502, "larger than this dashboard accepts", LookupOutcome.UPSTREAM_ERROR),
+    "fault-redirect": (502, "redirect", LookupOutcome.UPSTREAM_ERROR),
+    "fault-redirect-same-host": (502, "redirect", LookupOutcome.UPSTREAM_ERROR),
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from runs.models import Lookup, Outcome, Snapshot
+from runs.models import Lookup, Snapshot
+from runs.outcomes import LookupOutcome
 from tests.conftest import TEST_TOKEN
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def test_run_id_is_escaped_on_its_page(client):
 def test_found_run_is_recorded_with_its_snapshot(client, archal):
     client.get(detail_url("run_small"))
     lookup = Lookup.objects.get()
-    assert (lookup.run_id, lookup.outcome, lookup.upstream_status) == ("run_small", Outcome.FOUND, 200)
+    assert (lookup.run_id, lookup.outcome, lookup.upstream_status) == ("run_small", LookupOutcome.FOUND, 200)
     assert lookup.size_bytes == len(archal.records["run_small"])
     snapshot = Snapshot.objects.get(run_id="run_small")
     assert bytes(snapshot.body) == archal.records["run_small"]
@@ -108,17 +109,17 @@ def test_raw_download_is_an_attachment_named_after_the_run(client):
 
 # Every row of the foundation's table: what Archal did -> our status and words.
 ERROR_ROWS = [
-    ("run_missing", 404, "Run not found", Outcome.NOT_FOUND),
-    ("fault-403", 502, "No access to this run", Outcome.ACCESS_DENIED),
-    ("fault-429", 503, "try again in 17 seconds", Outcome.RATE_LIMITED),
-    ("fault-500-json", 502, "Database unavailable.", Outcome.UPSTREAM_ERROR),
-    ("fault-502-html", 502, "HTTP 502", Outcome.UPSTREAM_ERROR),
-    ("fault-503-empty", 502, "HTTP 503", Outcome.UPSTREAM_ERROR),
-    ("fault-html-200", 502, "not valid JSON", Outcome.UPSTREAM_ERROR),
-    ("fault-array", 502, "an array, not an object", Outcome.UPSTREAM_ERROR),
-    ("fault-big", 502, "larger than this dashboard accepts", Outcome.UPSTREAM_ERROR),
-    ("fault-truncated", 502, "connection broke", Outcome.UPSTREAM_ERROR),
-    ("fault-slow-headers", 504, "did not answer in time", Outcome.TIMEOUT),
+    ("run_missing", 404, "Run not found", LookupOutcome.NOT_FOUND),
+    ("fault-403", 502, "No access to this run", LookupOutcome.ACCESS_DENIED),
+    ("fault-429", 503, "try again in 17 seconds", LookupOutcome.RATE_LIMITED),
+    ("fault-500-json", 502, "Database unavailable.", LookupOutcome.UPSTREAM_ERROR),
+    ("fault-502-html", 502, "HTTP 502", LookupOutcome.UPSTREAM_ERROR),
+    ("fault-503-empty", 502, "HTTP 503", LookupOutcome.UPSTREAM_ERROR),
+    ("fault-html-200", 502, "not valid JSON", LookupOutcome.UPSTREAM_ERROR),
+    ("fault-array", 502, "an array, not an object", LookupOutcome.UPSTREAM_ERROR),
+    ("fault-big", 502, "larger than this dashboard accepts", LookupOutcome.UPSTREAM_ERROR),
+    ("fault-truncated", 502, "connection broke", LookupOutcome.UPSTREAM_ERROR),
+    ("fault-slow-headers", 504, "did not answer in time", LookupOutcome.TIMEOUT),
 ]
 
 
@@ -165,7 +166,7 @@ def test_unconfigured_dashboard_says_how_to_configure_and_calls_nobody(client, s
     assert b"not configured yet" in response.content
     assert b"ARCHAL_TOKEN" in response.content
     assert archal.requests == []
-    assert Lookup.objects.get().outcome == Outcome.NOT_CONFIGURED
+    assert Lookup.objects.get().outcome == LookupOutcome.NOT_CONFIGURED
 
 
 def test_raw_of_missing_run_is_the_404_page(client):

@@ -1,0 +1,112 @@
+"""Pages: the home page, the lookup form, a run's page and its raw JSON.
+
+Input in, one call, template and status out; what each outcome of a lookup
+shows is runs/outcomes.py's table, rendered by runs/errors.py.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from runs import lookups
+from runs.errors import outcome_page, run_id_problem
+from runs.forms import RunLookupForm
+from runs.models import Lookup
+from runs.outcomes import banner
+from runs.tree_cache import first_view
+from runs.views.viewer import subtree_json
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The lookup form and the runs looked up most recently."""
+    return _home_page(request, RunLookupForm())
+
+
+@require_GET
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Send a submitted run ID to its permanent, shareable link."""
+    form = RunLookupForm(request.GET)
+    if not form.is_valid():
+        return _home_page(request, form, status=400)
+    return redirect("runs:detail", run_id=form.cleaned_data["run_id"])
+
+
+@require_GET
+def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
+    """The run's record as a collapsible tree, or a page saying what went wrong."""
+    if problem := run_id_problem(request, run_id):
+        return problem
+    answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
+    if answer.parsed is None:
+        return outcome_page(request, run_id, answer.outcome)
+    return render(request, "runs/detail.html", _run_context(answer))
+
+
+@require_GET
+def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
+    """The run's record as JSON, byte for byte as Archal sent it (?download=1: as a file).
+
+    With ?pointer= (or ?at=, see paths.py) just that subtree and with ?pretty=1 indented, from
+    the stored record when there is one. Like the run page, answered from a recent snapshot, or
+    from the stored one when Archal fails.
+    """
+    if problem := run_id_problem(request, run_id):
+        return problem
+    part = "pointer" in request.GET or "at" in request.GET or request.GET.get("pretty")
+    if part:
+        answer = lookups.look_up_kept(request, run_id)
+    else:
+        answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
+    if answer.parsed is None:
+        return outcome_page(request, run_id, answer.outcome)
+    if part:
+        return subtree_json(request, answer.parsed)
+    return _json_file(answer.body(), run_id, download=bool(request.GET.get("download")))
+
+
+RUN_PAGES = ("/", "/raw", "/tree", "/search", "/locate")
+
+
+@require_GET
+def slashed_run_id(request: HttpRequest, rest: str) -> HttpResponse:
+    """A run page whose ID holds "/": a clear 400, not a bare 404."""
+    for page in RUN_PAGES:
+        if rest.endswith(page) and "/" in rest[: -len(page)]:
+            return run_id_problem(request, rest[: -len(page)])
+    raise Http404("No such page")
+
+
+def _run_context(answer: lookups.Answer) -> dict[str, object]:
+    parsed = answer.parsed
+    return {
+        "run_id": parsed.run_id,
+        "tree": first_view(parsed),
+        "fetched_at": parsed.fetched_at,
+        "size_bytes": parsed.size_bytes,
+        "source": answer.source.value,
+        "elapsed_ms": answer.outcome.elapsed_ms if answer.outcome else None,
+        "failure": banner(answer.outcome) if answer.source is lookups.Source.STORED else "",
+        "cache_seconds": settings.RUN_CACHE_SECONDS,
+        "form": RunLookupForm(initial={"run_id": parsed.run_id}),
+    }
+
+
+def _json_file(body: bytes, run_id: str, download: bool) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
+    if download:
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{run_id}.json")
+    return response
+
+
+def _home_page(request: HttpRequest, form: RunLookupForm, status: int = 200) -> HttpResponse:
+    form.fields["run_id"].widget.attrs["autofocus"] = True  # the home page is for typing an ID
+    context = {
+        "form": form,
+        "recent": Lookup.objects.recent_runs(settings.RECENT_RUNS_SHOWN),
+    }
+    return render(request, "runs/home.html", context, status=status)

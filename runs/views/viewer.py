@@ -1,0 +1,149 @@
+"""The run viewer's on-demand parts, all served from the stored snapshot.
+
+Subtrees that did not fit the first response, search over the whole record,
+locating a node, and the JSON of one subtree. None of these calls Archal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from runs import records
+from runs.errors import (
+    NOT_STORED,
+    no_such_node,
+    not_a_container,
+    not_positions,
+    problem_json,
+    problem_page,
+    query_too_long,
+    run_id_problem,
+)
+from runs.escaping import visible
+from runs.jsonio import dumps
+from runs.node_html import tree_links
+from runs.outcomes import Problem
+from runs.paths import Positions, breadcrumbs, find_node, format_positions, is_decimal, parse_positions, pointer_at
+from runs.records import ParsedRecord
+from runs.rendering import render_children
+
+SEARCH_QUERY_CHARS = 200
+SEARCH_RESULTS = 1000
+
+PartView = Callable[[HttpRequest, ParsedRecord], HttpResponse | Problem]
+
+
+def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., HttpResponse]]:
+    """Views of a run's stored record: the ID checked, the record loaded (404 if none is
+    stored) and passed in, and a Problem the view returns rendered as a page or as JSON."""
+
+    def decorate(view: PartView) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, run_id: str) -> HttpResponse:
+            if problem := run_id_problem(request, run_id):
+                return problem
+            parsed = records.load(run_id)
+            answer = NOT_STORED if parsed is None else view(request, parsed)
+            if not isinstance(answer, Problem):
+                return answer
+            return problem_json(answer) if answer_in_json else problem_page(request, answer, run_id)
+
+        return require_GET(wrapped)
+
+    return decorate
+
+
+@stored_record(answer_in_json=False)
+def run_tree(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
+    """Children of one container: an HTML fragment for tree.js, or a page without it."""
+    found = _find(parsed, request.GET)
+    if isinstance(found, Problem):
+        return found
+    at, node = found
+    if not isinstance(node, (dict, list)):
+        return not_a_container(_named(request.GET))
+    span = (_int_param(request, "offset", 0), _int_param(request, "end", len(node)))
+    children = render_children(node, at, tree_links(parsed.run_id), span=span, focus=_focus(request))
+    if request.GET.get("fragment"):
+        return HttpResponse(children)
+    return render(request, "runs/subtree.html", _subtree_context(parsed, at, node, children))
+
+
+@stored_record(answer_in_json=True)
+def run_locate(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
+    """JSON {at, pointer} of the node named by ?pointer= or ?at=: how tree.js turns a deep
+    link into positions, and positions into a path when the page shows a key cut short."""
+    found = _find(parsed, request.GET)
+    if isinstance(found, Problem):
+        return found
+    at, _node = found
+    return JsonResponse({"at": format_positions(at), "pointer": pointer_at(parsed.record, at)})
+
+
+@stored_record(answer_in_json=True)
+def run_search(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
+    """JSON {query, count, offset, nodes}: nodes whose key or value holds ?q=, in order.
+
+    The positions (as "3.0.17") of SEARCH_RESULTS matches from ?offset= (default 0) on.
+    """
+    query = request.GET.get("q", "")
+    if len(query) > SEARCH_QUERY_CHARS:
+        return query_too_long(SEARCH_QUERY_CHARS)
+    offset = _int_param(request, "offset", 0)
+    index = parsed.search_index()
+    result = index.search(query, limit=SEARCH_RESULTS, offset=offset)
+    nodes = [format_positions(positions) for positions in index.positions(result.nodes)]
+    return JsonResponse({"query": query, "count": result.count, "offset": offset, "nodes": nodes})
+
+
+def subtree_json(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse:
+    """The JSON of the node named by ?pointer= or ?at=, pretty-printed with ?pretty=1."""
+    found = _find(parsed, request.GET)
+    if isinstance(found, Problem):
+        return problem_page(request, found, parsed.run_id)
+    _at, node = found
+    return HttpResponse(dumps(node, pretty=bool(request.GET.get("pretty"))), content_type="application/json")
+
+
+def _find(parsed: ParsedRecord, params: Mapping[str, str]) -> tuple[Positions, object] | Problem:
+    try:
+        return find_node(parsed.record, params)
+    except ValueError:
+        return not_positions(_named(params))
+    except KeyError:
+        return no_such_node(_named(params))
+
+
+def _named(params: Mapping[str, str]) -> str:
+    """What a request asked for, as its error page names it (cut short: a key can be a megabyte)."""
+    name = f"positions {params['at']}" if "at" in params else repr(params.get("pointer", ""))
+    return visible(name if len(name) <= 200 else name[:200] + "…")
+
+
+def _int_param(request: HttpRequest, name: str, default: int) -> int:
+    value = request.GET.get(name, "")
+    return int(value) if is_decimal(value) else default
+
+
+def _focus(request: HttpRequest) -> Positions:
+    """?focus=: the positions of a node below the requested one, counted from it."""
+    try:
+        return parse_positions(request.GET.get("focus", ""))
+    except ValueError:
+        return ()
+
+
+def _subtree_context(parsed: ParsedRecord, at: Positions, node: dict | list, children: str) -> dict[str, object]:
+    crumbs = breadcrumbs(parsed.record, at)
+    return {
+        "run_id": parsed.run_id,
+        "breadcrumbs": crumbs,
+        "label": crumbs[-1][0],
+        "kind": "object" if isinstance(node, dict) else "array",
+        "children": children,
+    }

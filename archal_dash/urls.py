@@ -20,3 +20,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("runs.urls")),
 ]
+
+handler404 = "runs.views.handlers.page_not_found"
+handler500 = "runs.views.handlers.server_error"

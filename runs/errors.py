@@ -19,9 +19,9 @@ from runs.upstream import FetchOutcome
 REFETCH = "Open the run’s page again to fetch its record."
 
 
-def problem_page(request: HttpRequest, problem: Problem, run_id: str = "") -> HttpResponse:
-    """A page that says what went wrong and what to do, with the lookup form."""
-    context = {
+def problem_context(problem: Problem, run_id: str = "") -> dict[str, object]:
+    """What runs/error.html shows of `problem`."""
+    return {
         "title": problem.title,
         "explanation": problem.explanation,
         "advice": problem.advice,
@@ -29,7 +29,11 @@ def problem_page(request: HttpRequest, problem: Problem, run_id: str = "") -> Ht
         "upstream_message": problem.upstream_message,
         "form": RunLookupForm(initial={"run_id": run_id}),
     }
-    response = render(request, "runs/error.html", context, status=problem.status)
+
+
+def problem_page(request: HttpRequest, problem: Problem, run_id: str = "") -> HttpResponse:
+    """A page that says what went wrong and what to do, with the lookup form."""
+    response = render(request, "runs/error.html", problem_context(problem, run_id), status=problem.status)
     if problem.retry_after is not None:
         response["Retry-After"] = str(problem.retry_after)
     return response

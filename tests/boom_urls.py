@@ -3,6 +3,8 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from archal_dash.urls import handler404, handler500  # noqa: F401 (Django reads them from the root URLconf)
+
 
 @login_not_required
 def boom(request):

@@ -260,3 +260,43 @@ def test_client_address_trusts_only_the_routers_entries(rf, settings, hops, forw
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     request = rf.get("/", REMOTE_ADDR="192.0.2.1", headers=headers)
     assert client_address(request) == expected
+
+
+# --- The site's own error pages, signed in -------------------------------------
+
+
+@pytest.mark.urls("tests.boom_urls")
+def test_the_500_page_keeps_the_header_with_sign_out(alice):
+    client = Client(raise_request_exception=False)
+    client.force_login(alice)
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong" in html
+    assert "Signed in as <strong>alice</strong>" in html
+    assert 'action="/accounts/logout/"' in html and "csrfmiddlewaretoken" in html
+
+
+def test_the_500_page_still_renders_when_its_request_cannot_be_used(rf, caplog):
+    from django.db import OperationalError
+    from django.utils.functional import SimpleLazyObject
+
+    from runs.views.handlers import server_error
+
+    def database_down():
+        raise OperationalError("the database does not answer")
+
+    request = rf.get("/")
+    request.user = SimpleLazyObject(database_down)  # as AuthenticationMiddleware's, with the sessions gone
+    response = server_error(request)
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"Sign out" not in response.content
+    assert "rendered without" in caplog.text
+
+
+def test_the_404_page_keeps_the_header_with_sign_out(client, alice):
+    client.force_login(alice)
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Signed in as <strong>alice</strong>" in response.content.decode()

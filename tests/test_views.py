@@ -241,7 +241,7 @@ def test_real_setup_shows_no_sample_notice(client):
 
 
 def test_sites_own_500_page_shares_the_look(rf):
-    from django.views.defaults import server_error
+    from runs.views.handlers import server_error
 
     response = server_error(rf.get("/"))
     assert response.status_code == 500

@@ -204,7 +204,7 @@ def _main_tables(args, bodies: dict[str, bytes], run_ids: dict[str, str], archal
                       "ratio"], rows))
         print("  Each visit navigates one tab from the root of the same site, as opening a run from\n"
               "  the home page does (a new tab costs headless Chromium ~140 ms of CPU of its own).\n"
-              "  run page: gunicorn (1 worker, 4 threads, DEBUG off, static files hashed and cached);\n"
+              "  run page: the Procfile's web: line (gunicorn, 1 worker, 4 threads, DEBUG off, static files hashed and cached);\n"
               "  an untimed first visit fetches the record from the local sample Archal API and stores it,\n"
               "  the timed ones are answered from that recent copy (no upstream call; RUN_CACHE_SECONDS).\n"
               "  fastest: the quickest visit; TTFB: the median visit's first byte, the server's part.\n"

@@ -1,27 +1,27 @@
 """Browser timings: headless Chromium against a real gunicorn and a plain-text server.
 
-The dashboard runs as gunicorn (one worker, DEBUG off as deployed, static
-files hashed and cached, the benchmark's database) reading a sample Archal
-API in this process; the same records, pretty-printed, come as text/plain
-from a stdlib server. "Settled" is the first animation frame after the load
-event, as performance.now(), which counts from the start of the navigation.
+The dashboard runs as the Procfile's web: line starts it (dyno.web: gunicorn,
+one worker, DEBUG off as deployed, static files hashed and cached, the
+benchmark's database) reading a sample Archal API in this process; the same
+records, pretty-printed, come as text/plain from a stdlib server. "Settled"
+is the first animation frame after the load event, as performance.now(),
+which counts from the start of the navigation.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urljoin
 
+import dyno
 from bench import env
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -53,12 +53,6 @@ class Visit:
     samples: int = 1  # visits the median was taken of
     fastest_ms: float = 0.0  # the quickest of them settled in (least disturbed by other load)
     timed_out: bool = False  # not settled within the timeout: settled_ms is that timeout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _TextHandler(BaseHTTPRequestHandler):
@@ -99,35 +93,16 @@ class TextServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/{name}"
 
 
+_started = itertools.count(1)  # numbers the logs of the dashboards started
+
+
 @contextmanager
 def dashboard(archal_url: str, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """Run gunicorn on a free port; yield its base URL."""
-    port = free_port()
+    """Run the Procfile's web: line (dyno.web: one worker of 4 threads) until the block ends; yield its base URL."""
     env.collect_static()
-    environment = {**env.server_env(archal_url), **(extra_env or {})}
-    log = open(env.workdir() / f"gunicorn-{port}.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "archal_dash.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "4", "--timeout", "600", "--access-logfile", "-"],
-        cwd=env.REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log.name}") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    environment = {**env.server_env(archal_url), "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4", **(extra_env or {})}
+    with dyno.web(environment, env.workdir() / f"gunicorn-{next(_started)}.log") as web:
+        yield web.url
 
 
 class Browser:

@@ -1,17 +1,18 @@
 """The benchmark's own Django: a temporary SQLite database, no sign-in, no throttle.
 
 `configure()` sets the environment before Django reads its settings; the
-same variables go to the gunicorn the browser timings use (`server_env`).
+same variables (`server_env`, dyno.platform_env's production-like ones) go to
+the Procfile's web process the browser timings use.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+import dyno
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
@@ -49,21 +50,19 @@ def remove_workdir() -> None:
 def server_env(archal_url: str) -> dict[str, str]:
     """Environment of a production-like dashboard reading `archal_url`, with the benchmark's database.
 
-    DEBUG is off, as in production: with DEBUG on, Django logs every query
-    with its parameters (quoting a 50 MB snapshot for that log would be
-    timed too) and static files are revalidated on every page, where a
-    deployment serves them hashed and cached for good.
+    dyno.platform_env's: DEBUG is off, as in production (with DEBUG on, Django
+    logs every query with its parameters, and quoting a 50 MB snapshot for
+    that log would be timed too; static files would be revalidated on every
+    page, where a deployment serves them hashed and cached for good).
     """
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="archal_dash.settings",
-        DEBUG="false",
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        STATIC_ROOT=str(workdir() / "static"),
-        SECRET_KEY="bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        DATABASE_URL=f"sqlite:///{workdir() / 'bench.sqlite3'}",
-        ARCHAL_API_URL=archal_url,
-        ARCHAL_TOKEN=TOKEN,
+    return dyno.platform_env(
+        database_url=f"sqlite:///{workdir() / 'bench.sqlite3'}",
+        archal_url=archal_url,
+        archal_token=TOKEN,
+        static_root=workdir() / "static",
+        allowed_hosts="127.0.0.1,localhost,testserver",
+        DJANGO_SETTINGS_MODULE="archal_dash.settings",  # this process's Django (configure)
+        SECRET_KEY="bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",  # the same in every process
         ARCHAL_TIMEOUT="120",
         ARCHAL_MAX_BYTES=str(2 * 1024**3),
         REQUIRE_LOGIN="false",
@@ -72,7 +71,6 @@ def server_env(archal_url: str) -> dict[str, str]:
         RUN_CACHE_SECONDS="3600",
         SECURE_SSL_REDIRECT="false",
     )
-    return env
 
 
 def configure(archal_url: str) -> None:
@@ -102,7 +100,4 @@ def collect_static() -> None:
     """Build the hashed, compressed static files a DEBUG-off gunicorn serves (once)."""
     if (workdir() / "static" / "staticfiles.json").exists():
         return
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=REPO, env=server_env("http://127.0.0.1:9"), check=True,
-    )
+    dyno.run(["python", "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], server_env("http://127.0.0.1:9"))

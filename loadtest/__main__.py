@@ -4,8 +4,8 @@ What runs, all on 127.0.0.1 and all bounded in time:
 
 - a local Archal (loadtest.upstream) that answers every run after
   --upstream-delay seconds (200 ms), with records of 10 KB to 1 MB;
-- gunicorn started by the Procfile's `web:` command exactly as written, as
-  tests/test_deploy.py starts it: DEBUG off, SECRET_KEY and ALLOWED_HOSTS
+- gunicorn started by the Procfile's `web:` command exactly as written, by
+  dyno.web as tests/test_deploy.py starts it: DEBUG off, SECRET_KEY and ALLOWED_HOSTS
   set, REQUIRE_LOGIN=false, LOOKUPS_PER_MINUTE=0 (the per-address throttle
   would turn the load into 429s), static files collected and the database
   migrated by the Procfile's `release:` first. WEB_CONCURRENCY,
@@ -47,10 +47,7 @@ import math
 import os
 import platform
 import resource
-import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -67,6 +64,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+import dyno
 from loadtest import CACHED, EXPIRED, UNCACHED
 from loadtest.records import SIZES
 from loadtest.upstream import SlowArchalServer
@@ -75,9 +73,6 @@ REPO = Path(__file__).resolve().parent.parent
 SITE = "dash.example.com"
 TOKEN = "loadtest-token"
 ROUTER = {"Host": SITE, "X-Forwarded-Proto": "https", "X-Forwarded-For": "198.18.255.1"}
-# Set here, whatever the caller's environment says (as in tests/test_deploy.py).
-OWN = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REQUIRE_LOGIN",
-       "STATIC_ROOT", "PORT", "LOOKUPS_PER_MINUTE", "CSRF_TRUSTED_ORIGINS", "TRUSTED_PROXIES"}
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 
 
@@ -148,56 +143,17 @@ def scratch_database(url: str, workdir: Path) -> Iterator[Database]:
 # --- The web process ------------------------------------------------------------
 
 
-def procfile_command(process_type: str) -> str:
-    """Return the command of one process type of the Procfile, exactly as written."""
-    for line in (REPO / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == process_type:
-            return command.strip()
-    raise SystemExit(f"no {process_type}: line in the Procfile")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def platform_env(database: Database, archal_url: str, workdir: Path) -> dict[str, str]:
     """What an operator would set on the platform, for this run."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in OWN and not key.startswith(("ARCHAL_", "LOADTEST_"))}
-    # Like an activated virtualenv: `gunicorn` and `python` are this venv's.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS=SITE,
-        DATABASE_URL=database.url,
-        ARCHAL_API_URL=archal_url,
-        ARCHAL_TOKEN=TOKEN,
-        REQUIRE_LOGIN="false",
-        LOOKUPS_PER_MINUTE="0",
-        STATIC_ROOT=str(workdir / "staticfiles"),
+    return dyno.platform_env(
+        database_url=database.url, archal_url=archal_url, archal_token=TOKEN, static_root=workdir / "staticfiles",
+        allowed_hosts=SITE, REQUIRE_LOGIN="false", LOOKUPS_PER_MINUTE="0",
     )
-    return env
 
 
-def run(command: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        raise SystemExit(f"{command} failed:\n{result.stdout}\n{result.stderr}")
-
-
-@dataclass
-class Web:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def cpu_seconds(self) -> float:
-        """CPU time used so far by gunicorn's master and workers (its process group)."""
-        return process_cpu(lambda _, group: group == self.process.pid)  # start_new_session: pgrp is the pid
+def gunicorn_cpu(web: dyno.Web) -> float:
+    """CPU time used so far by gunicorn's master and workers (its process group)."""
+    return process_cpu(lambda _, group: group == web.process.pid)  # started in its own session: pgrp is the pid
 
 
 def process_cpu(chosen: Callable[[str, int], bool]) -> float:
@@ -218,38 +174,6 @@ def postgres_cpu() -> float:
     return process_cpu(lambda name, _: name == "postgres" or name.startswith("postgres:"))
 
 
-@contextmanager
-def web_process(env: dict[str, str], workdir: Path) -> Iterator[Web]:
-    """The Procfile's web: command, exactly as written, on a free port; stopped as a platform would."""
-    port = free_port()
-    log = workdir / "web.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            ["bash", "-c", procfile_command("web")], cwd=REPO, env={**env, "PORT": str(port)},
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    web = Web(f"http://127.0.0.1:{port}", process, log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"the web process exited:\n{log.read_text()}")
-            if time.monotonic() > deadline:
-                raise SystemExit(f"no answer on /healthz in 60 s:\n{log.read_text()}")
-            with suppress(requests.ConnectionError):
-                if requests.get(f"{web.url}/healthz", headers={"Host": SITE}, timeout=5).status_code == 200:
-                    break
-            time.sleep(0.2)
-        yield web
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # the platform's stop: graceful, then KILL
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
 def machine_cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot, all cores (/proc/stat)."""
     fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
@@ -268,11 +192,11 @@ def own_cpu() -> float:
 # --- Phases ---------------------------------------------------------------------
 
 
-def get_page(web: Web, path: str) -> requests.Response:
+def get_page(web: dyno.Web, path: str) -> requests.Response:
     return requests.get(web.url + path, headers=ROUTER, allow_redirects=False, timeout=60)
 
 
-def warm_up(web: Web) -> int:
+def warm_up(web: dyno.Web) -> int:
     """Fetch the hot runs, then read them in both workers, and a few new runs; return the requests made."""
     made = 0
     for size in SIZES:
@@ -301,7 +225,7 @@ class Row:
     max: float
 
 
-def run_locust(web: Web, args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Row], Counter, float, float]:
+def run_locust(web: dyno.Web, args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Row], Counter, float, float]:
     """Run the readers; return rows by page kind, errors by reason, the seconds measured and locust's CPU seconds."""
     samples_file = workdir / "samples.json"
     env = {**os.environ, "PYTHONPATH": str(REPO), "LOADTEST_SITE": SITE, "LOADTEST_SAMPLES": str(samples_file),
@@ -343,7 +267,7 @@ def _percentile(ordered: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def burst(web: Web, database: Database, count: int) -> tuple[int, int, float]:
+def burst(web: dyno.Web, database: Database, count: int) -> tuple[int, int, float]:
     """`count` lookups of distinct new runs at once; return (answered 200, lookup rows, seconds)."""
     if count <= 0:
         return 0, 0, 0.0
@@ -426,22 +350,23 @@ def measure(args: argparse.Namespace, workdir: Path) -> Measured:
         with scratch_database(os.environ.get("DATABASE_URL", ""), workdir) as database:
             env = platform_env(database, archal.url, workdir)
             _say(f"database: {database.label}; collectstatic and the Procfile's release:")
-            run(["python", "manage.py", "collectstatic", "--noinput"], env)
-            run(["bash", "-c", procfile_command("release")], env)
-            with web_process(env, workdir) as web:
+            dyno.release(env)
+            with dyno.web(env, workdir / "web.log", deadline=60) as web:
                 _say(f"gunicorn up at {web.url}; warming up")
                 warm_up_pages = warm_up(web)
                 lookups_before = database.count("SELECT count(*) FROM runs_lookup")
                 calls_before, connections_before = archal.snapshot()
-                cpu_before = (*machine_cpu(), web.cpu_seconds(), own_cpu(), postgres_cpu())
+                cpu_before = (*machine_cpu(), gunicorn_cpu(web), own_cpu(), postgres_cpu())
                 _say(f"{args.users} readers for {args.duration} s (locust)")
                 rows, errors, seconds, locust_cpu = run_locust(web, args, workdir)
-                cpu_after = (*machine_cpu(), web.cpu_seconds(), own_cpu(), postgres_cpu())
+                cpu_after = (*machine_cpu(), gunicorn_cpu(web), own_cpu(), postgres_cpu())
                 calls_after, connections_after = archal.snapshot()
                 lookups_after = database.count("SELECT count(*) FROM runs_lookup")
                 _say(f"burst: {args.burst} lookups of distinct runs at once")
                 burst_ok, burst_rows, burst_seconds = burst(web, database, args.burst)
             web_log = web.log.read_text(errors="replace")
+    except dyno.DynoError as error:  # the build, the release or the web process failed: its output
+        raise SystemExit(str(error)) from None
     finally:
         archal.shutdown()
         archal.server_close()

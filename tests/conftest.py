@@ -1,4 +1,4 @@
-"""Shared fixtures: a real local Archal over HTTP, and test settings."""
+"""Shared fixtures: a real local Archal over HTTP, and test settings; helpers the tests share."""
 
 from __future__ import annotations
 
@@ -8,12 +8,40 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from sample_api.server import SampleArchalServer
 from tests.fake_archal import RECORDS, FaultyArchalHandler
 
 TEST_TOKEN = "tok_test_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def detail_url(run_id: str) -> str:
+    """The run page's URL."""
+    return reverse("runs:detail", kwargs={"run_id": run_id})
+
+
+def assert_security_headers(response, hsts: bool = False) -> None:
+    """The headers every response carries, from Django's test client or over HTTP (`requests`).
+
+    `hsts`: a response to an HTTPS request (DEBUG off) carries Strict-Transport-Security too.
+    """
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    policy = headers["Permissions-Policy"]
+    for feature in ["camera", "microphone", "geolocation", "payment", "usb"]:
+        assert f"{feature}=()" in policy
+    if hsts:
+        assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,9 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote
@@ -27,34 +23,15 @@ import pytest
 import requests
 from django.db import connection
 
+import dyno
 from sample_api.server import SampleArchalServer
-from tests.conftest import TEST_TOKEN
+from tests.conftest import TEST_TOKEN, assert_security_headers
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = "dash.example.com"
 PASSWORD = "a-long-password-for-the-first-admin"
-# The variables this test sets itself; anything like them in the caller's
-# environment (pytest-django's DJANGO_SETTINGS_MODULE, a developer's .env
-# values) must not leak into "production".
-OWN = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REQUIRE_LOGIN",
-       "LOG_FORMAT", "STATIC_ROOT", "PORT", "LOOKUPS_PER_MINUTE", "CSRF_TRUSTED_ORIGINS", "TRUSTED_PROXIES"}
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def procfile_command(process_type: str) -> str:
-    """Return the command of one process type of the Procfile, exactly as written."""
-    for line in (REPO / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == process_type:
-            return command.strip()
-    raise AssertionError(f"no {process_type}: line in the Procfile")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -72,71 +49,21 @@ def database_url(transactional_db, tmp_path) -> str:
 @pytest.fixture
 def platform_env(database_url, archal_server: SampleArchalServer, tmp_path) -> dict[str, str]:
     """What an operator sets on the platform, plus what the platform sets itself."""
-    env = {key: value for key, value in os.environ.items() if key not in OWN and not key.startswith("ARCHAL_")}
-    # Like an activated virtualenv: `gunicorn` and `python` are this venv's.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.update(
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS=SITE,
-        DATABASE_URL=database_url,
-        ARCHAL_API_URL=archal_server.url,
-        ARCHAL_TOKEN=TEST_TOKEN,
-        LOG_FORMAT="json",
-        STATIC_ROOT=str(tmp_path / "staticfiles"),  # the slug's staticfiles/, out of the work tree
-        WEB_CONCURRENCY="2",
+    return dyno.platform_env(
+        database_url=database_url, archal_url=archal_server.url, archal_token=TEST_TOKEN,
+        static_root=tmp_path / "staticfiles", allowed_hosts=SITE, LOG_FORMAT="json", WEB_CONCURRENCY="2",
     )
-    return env
-
-
-def run(command: list[str], env: dict[str, str], **extra_env: str) -> str:
-    result = subprocess.run(
-        command, cwd=REPO, env={**env, **extra_env}, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout + result.stderr
-
-
-@dataclass
-class Web:
-    url: str
-    log: Path
 
 
 @pytest.fixture
-def web(platform_env, tmp_path) -> Iterator[Web]:
+def web(platform_env, tmp_path) -> Iterator[dyno.Web]:
     """Build, release, make the first admin, then start the web process."""
-    run(["python", "manage.py", "collectstatic", "--noinput"], platform_env)  # the build step
-    run(["bash", "-c", procfile_command("release")], platform_env)
-    run(["python", "manage.py", "createsuperuser", "--noinput", "--username", "alice",
-         "--email", "alice@example.com"], platform_env, DJANGO_SUPERUSER_PASSWORD=PASSWORD)
-    port = free_port()
-    log = tmp_path / "web.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            ["bash", "-c", procfile_command("web")], cwd=REPO, env={**platform_env, "PORT": str(port)},
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"the web process exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"no answer on /healthz in 30 s:\n{log.read_text()}"
-            try:
-                # The platform's health check: plain HTTP, no X-Forwarded-Proto.
-                if requests.get(f"{url}/healthz", headers={"Host": SITE}, timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        yield Web(url=url, log=log)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    dyno.release(platform_env)
+    dyno.run(["python", "manage.py", "createsuperuser", "--noinput", "--username", "alice",
+              "--email", "alice@example.com"], {**platform_env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD})
+    # The platform's health check (plain HTTP, no X-Forwarded-Proto) is passed before the test starts.
+    with dyno.web(platform_env, tmp_path / "web.log", deadline=30) as started:
+        yield started
 
 
 class Visitor:
@@ -181,26 +108,20 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def assert_security_headers(response: requests.Response) -> None:
-    headers = response.headers
-    csp = headers["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert headers["Referrer-Policy"] == "same-origin"
-    assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["X-Frame-Options"] == "DENY"
-    assert "camera=()" in headers["Permissions-Policy"] and "geolocation=()" in headers["Permissions-Policy"]
-    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+def requests_logged(log: Path, path: str, status: int) -> int:
+    """Access lines in the log so far for `path` answered with `status` (whole lines only)."""
+    lines = [json.loads(line) for line in log.read_text().splitlines(keepends=True) if line.endswith("\n")]
+    return sum(1 for line in lines if line.get("path") == path and line.get("status") == status)
 
 
-def test_procfile_web_process_serves_a_signed_in_teammate_a_run(web: Web, archal_server):
+def test_procfile_web_process_serves_a_signed_in_teammate_a_run(web: dyno.Web, archal_server):
     browser = Visitor(web.url)
 
     # A shared link, opened signed out, leads to the sign-in page.
     shared = browser.get("/runs/run_small/")
     assert shared.status_code == 302
     assert shared.headers["Location"] == "/accounts/login/?next=/runs/run_small/"
-    assert_security_headers(shared)
+    assert_security_headers(shared, hsts=True)
     sign_in_page = browser.get(shared.headers["Location"])
     assert sign_in_page.status_code == 200
     assert "csrftoken" in browser.cookies
@@ -220,14 +141,14 @@ def test_procfile_web_process_serves_a_signed_in_teammate_a_run(web: Web, archal
     assert "run_small</h1>" in run_page.text
     assert "505874924095815681" in run_page.text
     assert "Signed in as <strong>alice</strong>" in run_page.text
-    assert_security_headers(run_page)
+    assert_security_headers(run_page, hsts=True)
     assert archal_server.requests[-1][1]["Authorization"] == f"Bearer {TEST_TOKEN}"
     assert TEST_TOKEN not in run_page.text
 
     # Errors carry the headers too, and the admin works with its static files.
     missing = browser.get("/no/such/page")
     assert missing.status_code == 404 and "Page not found" in missing.text
-    assert_security_headers(missing)
+    assert_security_headers(missing, hsts=True)
     assert browser.get("/admin/").status_code == 200
 
     # Hashed static files from the build, served without sign-in and cached for good.
@@ -236,7 +157,7 @@ def test_procfile_web_process_serves_a_signed_in_teammate_a_run(web: Web, archal
     static = Visitor(web.url).get(stylesheet.group(1))
     assert static.status_code == 200 and "--accent" in static.text
     assert "immutable" in static.headers["Cache-Control"]
-    assert_security_headers(static)
+    assert_security_headers(static, hsts=True)
 
     # Plain HTTP is sent to HTTPS (the health check was not: see the `web` fixture).
     plain = requests.get(f"{web.url}/runs/run_small/", headers={"Host": SITE}, allow_redirects=False, timeout=30)
@@ -250,7 +171,9 @@ def test_procfile_web_process_serves_a_signed_in_teammate_a_run(web: Web, archal
     assert browser.get("/runs/run_small/").status_code == 302
 
     # One JSON object per line: requests and upstream calls; never the token or a password.
-    time.sleep(0.5)  # the access line is written after the response
+    # The access line is written after the response: wait for the last request's (the 2nd 302 of the run page).
+    dyno.wait_until(lambda: requests_logged(web.log, "/runs/run_small/", 302) >= 2, timeout=10,
+                    what="the last request's access line")
     log = web.log.read_text()
     lines = [json.loads(line) for line in log.splitlines()]
     assert any(line["message"] == "Using worker: gthread" for line in lines)

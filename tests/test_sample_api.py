@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from dyno import free_port
 from sample_api.records import SAMPLE_RUN_IDS, build_record, encoded_records
 from sample_api.server import SampleArchalServer
 
@@ -62,12 +62,6 @@ def test_unknown_run_gets_404_envelope(sample_api):
     response = get(sample_api, "run_nope")
     assert response.status_code == 404
     assert response.json()["code"] == "run_not_found"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_make_run_launcher_serves_sample_runs_without_a_token(tmp_path):

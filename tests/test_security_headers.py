@@ -9,24 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import assert_security_headers
+
 pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
-def assert_security_headers(response) -> None:
-    csp = response["Content-Security-Policy"]
-    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
-    assert directives["default-src"] == "'self'"
-    assert directives["frame-ancestors"] == "'none'"
-    assert directives["object-src"] == "'none'"
-    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert response["Referrer-Policy"] == "same-origin"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["X-Frame-Options"] == "DENY"
-    policy = response["Permissions-Policy"]
-    for feature in ["camera", "microphone", "geolocation", "payment", "usb"]:
-        assert f"{feature}=()" in policy
 
 
 @pytest.mark.parametrize(

@@ -95,12 +95,21 @@ def _unusable(outcome: upstream.UpstreamFailed) -> str:
     return f"Archal’s answer could not be used: {outcome.reason}"
 
 
+# In order of status.
 MEANINGS: dict[type[FetchOutcome], Meaning] = {
     upstream.RunFound: Meaning(LookupOutcome.FOUND, 200, "Run found"),
     upstream.RunNotFound: Meaning(
         LookupOutcome.NOT_FOUND, 404, "Run not found",
         explanation="No run with this ID is visible to this dashboard’s Archal token.",
         advice="Check the ID for typos. A run of another Archal workspace is not visible here.",
+    ),
+    LookupsThrottled: Meaning(
+        None, 429, "Too many lookups",
+        explanation=lambda o: f"This dashboard fetches at most {_plural(o.limit, 'run')} a minute per {o.per}, "
+        "so that no one uses up the team’s Archal rate limit.",
+        advice=lambda o: f"Try again in {_plural(o.retry_after, 'second')}.",
+        # RFC 9110 §10.2.3 (RFC 6585 §4 for 429): when to come back, in seconds.
+        retry_after=lambda o: o.retry_after,
     ),
     upstream.TokenRejected: Meaning(
         LookupOutcome.TOKEN_REJECTED, 502, "Archal rejected the dashboard’s token",
@@ -112,6 +121,13 @@ MEANINGS: dict[type[FetchOutcome], Meaning] = {
         explanation="The dashboard’s Archal token has no access to this run.",
         advice="Ask an admin whether the run belongs to another workspace or project.",
     ),
+    upstream.UpstreamFailed: Meaning(
+        LookupOutcome.UPSTREAM_ERROR, 502, "Archal answered something unexpected",
+        explanation=lambda o: f"Archal’s answer could not be used: {o.reason}.",
+        advice="Try again in a moment; if it persists, Archal may be having trouble.",
+        banner=_unusable,
+        stored_copy_answers=True,
+    ),
     upstream.RateLimited: Meaning(
         LookupOutcome.RATE_LIMITED, 503, "Archal is rate limiting this dashboard",
         explanation="Too many requests were made with the dashboard’s token.",
@@ -120,32 +136,17 @@ MEANINGS: dict[type[FetchOutcome], Meaning] = {
         stored_copy_answers=True,
         retry_after=lambda o: o.retry_after,
     ),
-    upstream.UpstreamTimeout: Meaning(
-        LookupOutcome.TIMEOUT, 504, "Archal did not answer in time",
-        explanation=lambda o: f"No complete answer came within {settings.ARCHAL_TIMEOUT:g} seconds.",
-        advice="Try again in a moment. A very large record may need a longer ARCHAL_TIMEOUT.",
-        stored_copy_answers=True,
-    ),
-    upstream.UpstreamFailed: Meaning(
-        LookupOutcome.UPSTREAM_ERROR, 502, "Archal answered something unexpected",
-        explanation=lambda o: f"Archal’s answer could not be used: {o.reason}.",
-        advice="Try again in a moment; if it persists, Archal may be having trouble.",
-        banner=_unusable,
-        stored_copy_answers=True,
-    ),
     upstream.NotConfigured: Meaning(
         LookupOutcome.NOT_CONFIGURED, 503, "The dashboard is not configured yet",
         explanation="No Archal token is set, so no run can be fetched.",
         advice="An admin must set ARCHAL_TOKEN (and ARCHAL_API_URL if not archal.ai) "
         "in the environment or in .env, then restart the dashboard.",
     ),
-    LookupsThrottled: Meaning(
-        None, 429, "Too many lookups",
-        explanation=lambda o: f"This dashboard fetches at most {_plural(o.limit, 'run')} a minute per {o.per}, "
-        "so that no one uses up the team’s Archal rate limit.",
-        advice=lambda o: f"Try again in {_plural(o.retry_after, 'second')}.",
-        # RFC 9110 §10.2.3 (RFC 6585 §4 for 429): when to come back, in seconds.
-        retry_after=lambda o: o.retry_after,
+    upstream.UpstreamTimeout: Meaning(
+        LookupOutcome.TIMEOUT, 504, "Archal did not answer in time",
+        explanation=lambda o: f"No complete answer came within {settings.ARCHAL_TIMEOUT:g} seconds.",
+        advice="Try again in a moment. A very large record may need a longer ARCHAL_TIMEOUT.",
+        stored_copy_answers=True,
     ),
 }
 

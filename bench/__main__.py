@@ -146,7 +146,7 @@ def _main_tables(args, bodies: dict[str, bytes], run_ids: dict[str, str], archal
     print(_table(["record", "JSON bytes", "page ms", "parse/store/render", "dumps ms", "ratio", "HTML bytes",
                   "nodes"], rows))
     print("  page ms: a first view, upstream fetch excluded: jsonio.parse + lookups.look_up (snapshot\n"
-          "  written, record cached, Lookup row) + run_page (render), median; parse/store/render: the\n"
+          "  written, record cached, Lookup row) + the run page's view (render), median; parse/store/render: the\n"
           "  median of each step. dumps ms: json.dumps(record, indent=2), median.\n"
           "  nodes: elements with a data-i (tree nodes) in the HTML.")
 
@@ -204,9 +204,10 @@ def _main_tables(args, bodies: dict[str, bytes], run_ids: dict[str, str], archal
                       "ratio"], rows))
         print("  Each visit navigates one tab from the root of the same site, as opening a run from\n"
               "  the home page does (a new tab costs headless Chromium ~140 ms of CPU of its own).\n"
-              "  run page: the Procfile's web: line (gunicorn, 1 worker, 4 threads, DEBUG off, static files hashed and cached);\n"
-              "  an untimed first visit fetches the record from the local sample Archal API and stores it,\n"
-              "  the timed ones are answered from that recent copy (no upstream call; RUN_CACHE_SECONDS).\n"
+              "  run page: the Procfile's web: line (gunicorn, 1 worker, 4 threads, DEBUG off, static files\n"
+              "  hashed and cached); an untimed first visit fetches the record from the local sample Archal\n"
+              "  API and stores it, the timed ones are answered from that recent copy (no upstream call;\n"
+              "  RUN_CACHE_SECONDS).\n"
               "  fastest: the quickest visit; TTFB: the median visit's first byte, the server's part.\n"
               "  text/plain: the record pretty-printed (indent 2), served by a stdlib http.server;\n"
               "  (n×): visits stopped after 30 s, median of n; >N: not settled within\n"
@@ -228,10 +229,9 @@ def _browser_visits(args, bodies, run_ids, archal_url):
     """label -> (run page visit, text/plain visit)."""
     from bench import browser
     from runs import jsonio
-    from runs.viewer import dumps
 
     _say("pretty-printing the records for text/plain")
-    texts = browser.TextServer({run_ids[k]: dumps(jsonio.parse(body), pretty=True) for k, body in bodies.items()})
+    texts = browser.TextServer({run_ids[k]: jsonio.dumps(jsonio.parse(body), pretty=True) for k, body in bodies.items()})
     chromium = browser.Browser()
     visits = {}
     try:

@@ -21,7 +21,6 @@ run: $(READY) ## Start the dashboard on http://127.0.0.1:8000 (sample Archal API
 
 .PHONY: test
 test: $(READY) lint ## Run every test (browser tests too when Chromium is installed)
-	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings > /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint

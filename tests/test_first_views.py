@@ -6,15 +6,15 @@ import json
 import sys
 
 import pytest
-from django.urls import reverse
 
 from runs import records, tree_cache
+from tests.conftest import detail_url
 
 pytestmark = pytest.mark.django_db
 
 
 def page(client, run_id: str = "run_small", **query) -> str:
-    response = client.get(reverse("runs:detail", kwargs={"run_id": run_id}), query)
+    response = client.get(detail_url(run_id), query)
     assert response.status_code == 200
     return response.content.decode()
 

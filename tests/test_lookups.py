@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -13,15 +13,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from dyno import wait_until
 from runs import lookups, records, upstream
 from runs.models import Lookup, Snapshot
 from runs.outcomes import LookupOutcome
+from tests.conftest import detail_url
 
 pytestmark = pytest.mark.django_db
-
-
-def detail(run_id: str) -> str:
-    return reverse("runs:detail", kwargs={"run_id": run_id})
 
 
 def upstream_calls(archal) -> list[str]:
@@ -29,8 +27,8 @@ def upstream_calls(archal) -> list[str]:
 
 
 def test_a_run_fetched_moments_ago_is_answered_from_its_copy(client, archal):
-    client.get(detail("run_small"))
-    response = client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
+    response = client.get(detail_url("run_small"))
     assert response.status_code == 200
     assert b"a recent copy" in response.content
     assert upstream_calls(archal) == ["/api/runs/run_small"]
@@ -38,17 +36,17 @@ def test_a_run_fetched_moments_ago_is_answered_from_its_copy(client, archal):
 
 
 def test_refresh_asks_archal_even_for_a_recent_copy(client, archal):
-    client.get(detail("run_small"))
-    client.get(detail("run_small"), {"refresh": "1"})
+    client.get(detail_url("run_small"))
+    client.get(detail_url("run_small"), {"refresh": "1"})
     assert upstream_calls(archal) == ["/api/runs/run_small"] * 2
 
 
 def test_an_older_copy_is_not_used_and_zero_turns_the_cache_off(client, archal, settings):
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     Snapshot.objects.update(fetched_at=timezone.now() - timedelta(seconds=31))
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     settings.RUN_CACHE_SECONDS = 0
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     assert len(upstream_calls(archal)) == 3
 
 
@@ -65,9 +63,9 @@ def test_an_older_copy_is_not_used_and_zero_turns_the_cache_off(client, archal, 
 def test_when_archal_fails_the_stored_copy_is_shown_with_a_banner(client, archal, settings, fault, words):
     settings.ARCHAL_TIMEOUT = 0.5
     settings.RUN_CACHE_SECONDS = 0
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     archal.overrides["run_small"] = fault
-    response = client.get(detail("run_small"))
+    response = client.get(detail_url("run_small"))
     assert response.status_code == 200
     html = response.content.decode()
     assert words in html
@@ -78,9 +76,9 @@ def test_when_archal_fails_the_stored_copy_is_shown_with_a_banner(client, archal
 
 def test_connection_refused_falls_back_to_the_stored_copy(client, settings):
     settings.RUN_CACHE_SECONDS = 0
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     settings.ARCHAL_API_URL = "http://127.0.0.1:9"
-    response = client.get(detail("run_small"))
+    response = client.get(detail_url("run_small"))
     assert response.status_code == 200
     assert b"Could not connect to Archal" in response.content
 
@@ -88,21 +86,21 @@ def test_connection_refused_falls_back_to_the_stored_copy(client, settings):
 @pytest.mark.parametrize(("fault", "status"), [("fault-403", 502), ("fault-status-404-json", 404)])
 def test_answers_about_the_run_itself_stand_even_with_a_copy(client, archal, settings, fault, status):
     settings.RUN_CACHE_SECONDS = 0
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     archal.overrides["run_small"] = fault
-    assert client.get(detail("run_small")).status_code == status
+    assert client.get(detail_url("run_small")).status_code == status
 
 
 def test_rejected_token_stands_even_with_a_copy(client, settings):
     settings.RUN_CACHE_SECONDS = 0
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     settings.ARCHAL_TOKEN = "tok_revoked"
-    assert client.get(detail("run_small")).status_code == 502
+    assert client.get(detail_url("run_small")).status_code == 502
 
 
 def test_raw_falls_back_to_the_stored_bytes(client, archal, settings):
     settings.RUN_CACHE_SECONDS = 0
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     archal.overrides["run_small"] = "fault-status-502-empty"
     response = client.get(reverse("runs:raw", kwargs={"run_id": "run_small"}))
     assert response.status_code == 200
@@ -117,7 +115,7 @@ def test_concurrent_requests_for_one_run_share_one_fetch(archal, settings):
     def look():
         start.wait()
         try:
-            return Client().get(detail("fault-slow-ok")).status_code
+            return Client().get(detail_url("fault-slow-ok")).status_code
         finally:
             connection.close()
 
@@ -135,7 +133,7 @@ def test_200_concurrent_lookups_of_distinct_runs_leave_200_rows(archal, settings
 
     def look(number: int) -> int:
         try:
-            return Client().get(detail(f"run_missing_{number}")).status_code
+            return Client().get(detail_url(f"run_missing_{number}")).status_code
         finally:
             connection.close()
 
@@ -144,6 +142,19 @@ def test_200_concurrent_lookups_of_distinct_runs_leave_200_rows(archal, settings
     assert statuses == [404] * 200
     assert Lookup.objects.count() == 200
     assert Lookup.objects.values("run_id").distinct().count() == 200
+
+
+def waiting_on_a_flight() -> int:
+    """Threads blocked in a flight's `done.wait()` in lookups._Flights.fetch (not in the leader's own fetch)."""
+    fetch = lookups._Flights.fetch.__code__
+    waiting = 0
+    for frame in sys._current_frames().values():
+        while frame is not None and frame.f_code.co_name != "wait":
+            frame = frame.f_back
+        while frame is not None and frame.f_code.co_name == "wait":  # Condition.wait inside Event.wait
+            frame = frame.f_back
+        waiting += frame is not None and frame.f_code is fetch
+    return waiting
 
 
 def test_when_the_first_fetch_raises_the_waiters_try_again_instead_of_reporting_a_timeout():
@@ -163,7 +174,7 @@ def test_when_the_first_fetch_raises_the_waiters_try_again_instead_of_reporting_
         leader = pool.submit(flights.fetch, "run_a")
         entered.wait(5)
         waiters = [pool.submit(flights.fetch, "run_a") for _ in range(3)]
-        time.sleep(0.2)  # the waiters are now waiting on the leader's flight
+        wait_until(lambda: waiting_on_a_flight() == 3, what="the waiters to wait on the leader's flight")
         release.set()
         with pytest.raises(RuntimeError):
             leader.result()
@@ -173,7 +184,7 @@ def test_when_the_first_fetch_raises_the_waiters_try_again_instead_of_reporting_
 
 
 def test_a_cached_record_shows_when_it_was_last_fetched_even_by_another_process(client):
-    client.get(detail("run_small"))
+    client.get(detail_url("run_small"))
     cached = records.load("run_small")
     later = cached.fetched_at + timedelta(minutes=5)
     Snapshot.objects.filter(run_id="run_small").update(fetched_at=later)  # as another process's refetch would

@@ -6,21 +6,21 @@ import gc
 import json
 import logging
 import threading
-import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from dyno import wait_until
 from runs import records
 from runs.paths import json_pointer
 from runs.search import SearchIndex
 from tests import strategies
+from tests.conftest import detail_url
 
 RECORD = {
     "Status": "PASSED",
@@ -203,13 +203,6 @@ def long_record(steps: int = 60_000) -> dict:
     return {"trace": [{"tool": "slack.post", "args": {"text": f"Hello {i}", "n": i, "ok": True}} for i in range(steps)]}
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "waited too long"
-        time.sleep(0.01)
-
-
 def builds_logged(caplog: pytest.LogCaptureFixture, run_id: str) -> list[str]:
     """How the index of `run_id` was built, each time: "built in …" or "built in the background in …"."""
     messages = [record.getMessage() for record in caplog.records]
@@ -225,7 +218,7 @@ def test_a_remembered_record_gets_its_index_without_a_search(empty_cache):
 
 @pytest.mark.django_db
 def test_viewing_a_run_builds_its_index_before_any_search(empty_cache, client):
-    assert client.get(reverse("runs:detail", kwargs={"run_id": "run_wide"})).status_code == 200
+    assert client.get(detail_url("run_wide")).status_code == 200
     kept = records.load("run_wide")
     wait_until(lambda: kept.index_ready)
 
@@ -235,7 +228,7 @@ def test_searches_during_the_background_build_wait_for_it_and_it_runs_once(empty
     monkeypatch.setattr(records, "BACKGROUND_BUILD_DELAY", 0)
     kept = kept_record("run_busy", long_record())
     records.remember(kept)
-    time.sleep(0.05)
+    wait_until(kept._index_lock.locked, what="the background build to start")
     # These come well within the build; had they not waited for it, each would build its own.
     indexes: list[SearchIndex] = []
     searches = [threading.Thread(target=lambda: indexes.append(kept.search_index())) for _ in range(4)]
@@ -254,7 +247,7 @@ def test_a_record_evicted_during_its_build_stops_it_and_is_let_go(empty_cache, s
     settings.RECORD_CACHE_BYTES = 1500
     evicted = kept_record("run_evicted", long_record(120_000))
     records.remember(evicted)
-    time.sleep(0.05)  # the build is under way
+    wait_until(evicted._index_lock.locked, what="the background build to start")  # the build is under way
     records.remember(kept_record("run_next", {"small": True}))  # over the bound: the first goes
     build = next((t for t in threading.enumerate() if t.name == "search index run_evicted"), None)
     if build is not None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from runs.models import Lookup
+from tests.conftest import detail_url
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def every_lookup_calls_archal(settings):
     settings.RUN_CACHE_SECONDS = 0  # answers from a recent copy are not throttled
-
-
-def detail_url(run_id: str) -> str:
-    return reverse("runs:detail", kwargs={"run_id": run_id})
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from runs import upstream
 from runs.models import Lookup
 from runs.outcomes import LookupOutcome
-from tests.conftest import TEST_TOKEN
+from tests.conftest import TEST_TOKEN, detail_url
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def strict(settings, request):
 @pytest.mark.parametrize("run_id", sorted(FAULTS))
 def test_fault_gets_its_page_status_and_lookup(client, strict, run_id):
     status, words, outcome = FAULTS[run_id]
-    response = client.get(reverse("runs:detail", kwargs={"run_id": run_id}))
+    response = client.get(detail_url(run_id))
     assert response.status_code == status
     assert words.lower() in response.content.decode().lower()
     assert b"Traceback" not in response.content

@@ -7,13 +7,9 @@ from django.urls import reverse
 
 from runs.models import Lookup, Snapshot
 from runs.outcomes import LookupOutcome
-from tests.conftest import TEST_TOKEN
+from tests.conftest import TEST_TOKEN, detail_url
 
 pytestmark = pytest.mark.django_db
-
-
-def detail_url(run_id: str) -> str:
-    return reverse("runs:detail", kwargs={"run_id": run_id})
 
 
 def test_home_shows_lookup_form(client):

@@ -1,0 +1,145 @@
+"""A run's trace read as steps: kind, name, failed or not, when and for how long.
+
+Pure: parsed JSON in, dataclasses out. The trace is the largest array of
+objects spelled as a trace (runs/roles.py) at the top level or one level
+down; any array of objects can be read the same way (?pointer=).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from runs.paths import json_pointer
+from runs.roles import MISSING, Fact, arrays_near_top, names_of, value_of
+from runs.verdicts import is_failure_word
+
+MOSTLY = 0.5  # an array is "of objects" when at least this share of its items are objects
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    pointer: str
+    kind: str | None
+    name: str | None
+    failed: bool
+    start_ms: float | None  # from the first step's start
+    duration_ms: float | None
+
+
+def find_trace(record: object) -> Fact | None:
+    """The record's trace: the largest array of objects spelled as one, near the top."""
+    candidates = [fact for fact in arrays_near_top(record, "trace") if objects_share(fact.value) >= MOSTLY]
+    return max(candidates, key=lambda fact: len(fact.value), default=None)
+
+
+def objects_share(items: list) -> float:
+    """The share of `items` that are objects (0 for an empty array); judged on the first 1,000."""
+    sample = items[:1000]
+    return sum(isinstance(item, dict) for item in sample) / len(sample) if sample else 0.0
+
+
+def read_steps(items: list, pointer: str) -> list[Step]:
+    """Every item of the array at `pointer` as a Step (items that are not objects: all None)."""
+    steps = [_step(index, item, pointer) for index, item in enumerate(items)]
+    origin = next((step.start_ms for step in steps if step.start_ms is not None), None)
+    if origin is None:
+        return steps
+    # Starts are read as epoch milliseconds, then counted from the first step's.
+    return [
+        step if step.start_ms is None else replace(step, start_ms=round(step.start_ms - origin, 3))
+        for step in steps
+    ]
+
+
+def _step(index: int, item: object, pointer: str) -> Step:
+    if not isinstance(item, dict):
+        return Step(index, json_pointer(pointer, index), None, None, False, None, None)
+    names = names_of(item)
+    start = timestamp_seconds(value_of(item, "started", names))
+    return Step(
+        index=index,
+        pointer=json_pointer(pointer, index),
+        kind=_text(value_of(item, "kind", names)),
+        name=_name(item, names),
+        failed=step_failed(item, names),
+        start_ms=None if start is None else start * 1000,
+        duration_ms=duration_ms(item, start, names),
+    )
+
+
+def step_failed(item: object, names: dict[str, str] | None = None) -> bool:
+    """A non-empty error, a failure word as its status, or an HTTP response status of 400 or more."""
+    if not isinstance(item, dict):
+        return False
+    names = names_of(item) if names is None else names
+    if value_of(item, "error", names) not in EMPTY:
+        return True
+    status = value_of(item, "status", names)
+    if is_failure_word(status) or _http_error(status):
+        return True
+    response = value_of(item, "response", names)
+    if isinstance(response, dict):
+        return _http_error(response.get("status", response.get("status_code")))
+    return False
+
+
+EMPTY = (MISSING, None, False, "", [], {})
+
+
+def _http_error(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _name(item: dict, names: dict[str, str]) -> str | None:
+    """The tool's name, or an HTTP request's method and URL (on the step or in its request)."""
+    tool = _text(value_of(item, "tool", names))
+    if tool is not None:
+        return tool
+    request = value_of(item, "request", names)
+    if isinstance(request, dict):
+        item, names = request, names_of(request)
+    method, url = _text(value_of(item, "method", names)), _text(value_of(item, "url", names))
+    named = " ".join(part for part in (method, url) if part)
+    return named or None
+
+
+def timestamp_seconds(value: object) -> float | None:
+    """Seconds since the epoch of an ISO 8601 string, or of a number in seconds or milliseconds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if value != value or abs(value) > 1e15:  # NaN, or no time at all
+            return None
+        return value / 1000 if abs(value) > 1e11 else float(value)  # past 1e11 s is the year 5138: ms
+    if isinstance(value, str) and 10 <= len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return moment.timestamp() if moment.tzinfo is not None else None
+    return None
+
+
+def duration_ms(obj: dict, start: float | None, names: dict[str, str] | None = None) -> float | None:
+    """Milliseconds from a duration field (`*_ms`, or seconds), or finished − started."""
+    names = names_of(obj) if names is None else names
+    value = value_of(obj, "duration_ms", names)
+    if _number(value):
+        return float(value)
+    value = value_of(obj, "duration_s", names)
+    if _number(value):
+        return float(value) * 1000
+    end = timestamp_seconds(value_of(obj, "finished", names))
+    if start is not None and end is not None and end >= start:
+        return round((end - start) * 1000, 3)
+    return None
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e15  # not NaN either

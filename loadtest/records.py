@@ -1,8 +1,9 @@
 """Run records of a few KB to about 1 MB, made from the sample API's records.
 
 The two smallest sizes are sample records as they are; the larger ones are
-the sample backlog sweep (several MB) with its trace cut to the size asked
-for, so every record has Archal's shape and the sample data's awkward content.
+the sample backlog sweep (several MB, sample_api.sweep: the generator bench
+uses too) with its trace cut to the size asked for, so every record has
+Archal's shape and the sample data's awkward content.
 Each body holds RUN_ID_MARK where the run's ID goes, so the load upstream can
 serve any ID with one bytes.replace instead of re-encoding megabytes.
 """
@@ -10,9 +11,9 @@ serve any ID with one bytes.replace instead of re-encoding megabytes.
 from __future__ import annotations
 
 import functools
-import json
 
 from sample_api.records import build_record
+from sample_api.sweep import cut_to, encode
 
 RUN_ID_MARK = "@@RUN_ID@@"
 
@@ -27,23 +28,6 @@ SIZES: dict[str, tuple[int, str, int | None]] = {
 }
 
 
-def _encode(record: dict) -> bytes:
-    return json.dumps(record, ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
-def _cut_to(record: dict, target: int) -> dict:
-    """The record with its trace shortened to the most steps that keep it under `target` bytes."""
-    trace = record["trace"]
-    low, high = 0, len(trace)
-    while low < high:  # the longest prefix of the trace that fits
-        middle = (low + high + 1) // 2
-        if len(_encode({**record, "trace": trace[:middle]})) <= target:
-            low = middle
-        else:
-            high = middle - 1
-    return {**record, "trace": trace[:low]}
-
-
 @functools.cache
 def bodies() -> dict[str, bytes]:
     """Size class -> the record's JSON, with RUN_ID_MARK for its ID. Built once."""
@@ -52,8 +36,8 @@ def bodies() -> dict[str, bytes]:
         record = build_record(sample)
         record["id"] = RUN_ID_MARK
         if target is not None:
-            record = _cut_to(record, target)
-        made[name] = _encode(record)
+            record = cut_to(record, target)
+        made[name] = encode(record)
     return made
 
 

@@ -14,8 +14,9 @@ import pytest
 import requests
 
 from dyno import free_port
-from sample_api.records import SAMPLE_RUN_IDS, build_record, encoded_records
+from sample_api.records import DATA, SAMPLE_RUN_IDS, build_record, encoded_records
 from sample_api.server import SampleArchalServer
+from sample_api.sweep import backlog_sweep, encode
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,6 +63,21 @@ def test_unknown_run_gets_404_envelope(sample_api):
     response = get(sample_api, "run_nope")
     assert response.status_code == 404
     assert response.json()["code"] == "run_not_found"
+
+
+def test_hand_written_samples_are_pretty_printed_json_named_by_run():
+    for path in sorted(DATA.glob("run_*.json")):
+        text = path.read_text(encoding="utf-8")
+        record = json.loads(text)
+        assert record["id"] == path.stem and path.stem in SAMPLE_RUN_IDS
+        assert text == json.dumps(record, ensure_ascii=False, indent=2) + "\n"  # one way to write each file
+
+
+def test_big_records_grow_or_are_cut_to_the_size_asked_for():
+    small, large = backlog_sweep("run_small", 300_000), backlog_sweep("run_large", 6_000_000)
+    assert 250_000 < len(encode(small)) <= 300_000
+    assert 5_500_000 < len(encode(large)) <= 6_000_000  # more repositories than the sample's 18
+    assert large["trace"][:100] == backlog_sweep()["trace"][:100]  # one generator, one seed
 
 
 def test_make_run_launcher_serves_sample_runs_without_a_token(tmp_path):

@@ -7,7 +7,7 @@ down; any array of objects can be read the same way (?pointer=).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from runs.paths import json_pointer
@@ -40,20 +40,30 @@ def objects_share(items: list) -> float:
     return sum(isinstance(item, dict) for item in sample) / len(sample) if sample else 0.0
 
 
-def read_steps(items: list, pointer: str) -> list[Step]:
-    """Every item of the array at `pointer` as a Step (items that are not objects: all None)."""
-    steps = [_step(index, item, pointer) for index, item in enumerate(items)]
-    origin = next((step.start_ms for step in steps if step.start_ms is not None), None)
-    if origin is None:
-        return steps
-    # Starts are read as epoch milliseconds, then counted from the first step's.
-    return [
-        step if step.start_ms is None else replace(step, start_ms=round(step.start_ms - origin, 3))
-        for step in steps
-    ]
+def read_steps(items: list, pointer: str, start: int = 0, stop: int | None = None) -> list[Step]:
+    """Items [start, stop) of the array at `pointer` as Steps (items that are not objects:
+    all None), their starts counted from the first step's that has one."""
+    origin = trace_origin(items)
+    steps = [_step(index, items[index], pointer, origin) for index in range(*slice(start, stop).indices(len(items)))]
+    return steps
 
 
-def _step(index: int, item: object, pointer: str) -> Step:
+def trace_origin(items: list) -> float | None:
+    """Epoch milliseconds of the first item that says when it started."""
+    for item in items:
+        if isinstance(item, dict):
+            start = timestamp_seconds(value_of(item, "started", names_of(item)))
+            if start is not None:
+                return start * 1000
+    return None
+
+
+def failed_indices(items: list) -> list[int]:
+    """Indices of the failed steps: far cheaper than reading every step whole."""
+    return [index for index, item in enumerate(items) if step_failed(item)]
+
+
+def _step(index: int, item: object, pointer: str, origin: float | None) -> Step:
     if not isinstance(item, dict):
         return Step(index, json_pointer(pointer, index), None, None, False, None, None)
     names = names_of(item)
@@ -64,7 +74,7 @@ def _step(index: int, item: object, pointer: str) -> Step:
         kind=_text(value_of(item, "kind", names)),
         name=_name(item, names),
         failed=step_failed(item, names),
-        start_ms=None if start is None else start * 1000,
+        start_ms=None if start is None or origin is None else round(start * 1000 - origin, 3),
         duration_ms=duration_ms(item, start, names),
     )
 

@@ -14,10 +14,10 @@ from runs import verdicts
 from runs.paths import json_pointer, pointer_tokens, positions_of
 from runs.roles import Fact, arrays_near_top, near_top
 from runs.roles import field as field_of
-from runs.steps import Step, duration_ms, find_trace, objects_share, read_steps, timestamp_seconds
+from runs.steps import Step, duration_ms, failed_indices, find_trace, objects_share, read_steps, timestamp_seconds
 
 EVIDENCE_STRINGS = 200  # strings under one criterion checked for being pointers into the record
-EXPLANATION_CHARS = 2000  # of an explanation shown without clicking
+FIRST_STEPS = 10  # steps the run page shows; /steps shows them all
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,10 @@ class Summary:
     criteria: tuple[Criterion, ...] = ()
     criteria_pointer: str | None = None
     trace: Fact | None = None
-    steps: tuple[Step, ...] = field(default=(), repr=False)
+    step_count: int = 0
+    failed_step_count: int = 0
+    first_failure: Step | None = None
+    first_steps: tuple[Step, ...] = field(default=(), repr=False)
 
     @property
     def failed_criteria(self) -> list[Criterion]:
@@ -59,10 +62,6 @@ class Summary:
     @property
     def passed_criteria(self) -> list[Criterion]:
         return [criterion for criterion in self.criteria if criterion.verdict == verdicts.PASSED]
-
-    @property
-    def failed_steps(self) -> list[Step]:
-        return [step for step in self.steps if step.failed]
 
     @property
     def is_empty(self) -> bool:
@@ -100,9 +99,23 @@ def summarise(record: object) -> Summary:
         **_errors(record),
         criteria=_criteria(record, criteria_array, trace) if criteria_array else (),
         criteria_pointer=criteria_array.pointer if criteria_array else None,
-        trace=trace,
-        steps=tuple(read_steps(trace.value, trace.pointer)) if trace else (),
+        **_steps(trace),
     )
+
+
+def _steps(trace: Fact | None) -> dict[str, object]:
+    """The trace's size, its failures and its first steps; reading every step whole is the steps
+    page's work (and ten times this)."""
+    if trace is None:
+        return {}
+    failed = failed_indices(trace.value)
+    return {
+        "trace": trace,
+        "step_count": len(trace.value),
+        "failed_step_count": len(failed),
+        "first_failure": read_steps(trace.value, trace.pointer, failed[0], failed[0] + 1)[0] if failed else None,
+        "first_steps": tuple(read_steps(trace.value, trace.pointer, 0, FIRST_STEPS)),
+    }
 
 
 def _named(record: object, role: str) -> Fact | None:

@@ -81,7 +81,8 @@ def test_snake_case_record_reads_as_a_run():
     assert failed.evidence == ("/trace/2/response/status",)
     assert summary.criteria[1].evidence == ("/trace/1",)  # a step named by its index
     assert summary.trace.pointer == "/trace"
-    assert [(s.kind, s.name, s.failed, s.start_ms, s.duration_ms) for s in summary.steps] == [
+    assert (summary.step_count, summary.failed_step_count, summary.first_failure.index) == (3, 1, 2)
+    assert [(s.kind, s.name, s.failed, s.start_ms, s.duration_ms) for s in summary.first_steps] == [
         ("agent_message", None, False, 0.0, None),
         ("tool_call", "stripe.create_refund", False, 500.0, 200.0),
         ("api_request", "POST https://api.stripe.clone/v1/refunds", True, 1000.0, 50.0),
@@ -98,7 +99,7 @@ def test_camel_case_record_one_level_down_reads_the_same():
     assert summary.duration_ms == 30_000
     assert summary.criteria[0].kind == "D" and summary.criteria[0].verdict == verdicts.PASSED
     assert summary.trace.pointer == "/details/steps"
-    assert (summary.steps[0].name, summary.steps[0].duration_ms) == ("github.add_labels", 120.0)
+    assert (summary.first_steps[0].name, summary.first_steps[0].duration_ms) == ("github.add_labels", 120.0)
 
 
 def test_result_checks_events_record():
@@ -107,7 +108,9 @@ def test_result_checks_events_record():
     assert [c.description.value for c in summary.failed_criteria] == ["Summary posted"]
     assert summary.failed_criteria[0].kind == "P"
     assert summary.errors == 1
-    assert [(s.failed, s.start_ms, s.duration_ms) for s in summary.steps] == [(True, 0.0, None), (False, 1500.0, 250.0)]
+    steps = summary.first_steps
+    assert [(s.failed, s.start_ms, s.duration_ms) for s in steps] == [(True, 0.0, None), (False, 1500.0, 250.0)]
+    assert summary.first_failure == steps[0]
 
 
 @pytest.mark.parametrize("record", [{}, {"a": 1}, {"trace": "x"}, {"criteria": "x"}, {"items": [{"a": 1}]}])
@@ -171,11 +174,14 @@ def test_any_json_reads_without_error_and_every_pointer_resolves(record):
     pointers = [fact.pointer for fact in facts if fact is not None]
     pointers += [criterion.pointer for criterion in summary.criteria]
     pointers += [pointer for criterion in summary.criteria for pointer in criterion.evidence]
-    pointers += [step.pointer for step in summary.steps]
+    pointers += [step.pointer for step in summary.first_steps]
     for pointer in pointers:
         node_at(record, positions_of(record, pointer))  # raises if it does not resolve
 
 
-def test_steps_of_any_array_keep_their_indices():
-    steps = read_steps([{"kind": "a"}, "x", {"kind": "b"}], "/list")
-    assert [(s.index, s.pointer, s.kind) for s in steps] == [(0, "/list/0", "a"), (1, "/list/1", None), (2, "/list/2", "b")]
+def test_steps_of_any_array_keep_their_indices_and_the_first_steps_time():
+    items = [{"kind": "a", "ts": 100}, "x", {"kind": "b", "ts": 101.5}, {"kind": "c"}]
+    steps = read_steps(items, "/list")
+    assert [(s.index, s.pointer, s.kind) for s in steps] == [
+        (0, "/list/0", "a"), (1, "/list/1", None), (2, "/list/2", "b"), (3, "/list/3", "c")]
+    assert [s.start_ms for s in read_steps(items, "/list", 2, 4)] == [1500.0, None]

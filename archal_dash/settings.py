@@ -43,8 +43,10 @@ ARCHAL_MAX_BYTES = env.int("ARCHAL_MAX_BYTES", default=100 * 1024 * 1024)
 # A run fetched less than this many seconds ago is answered from its stored
 # copy without calling Archal; the run page's Refresh asks Archal anyway.
 RUN_CACHE_SECONDS = env.int("RUN_CACHE_SECONDS", default=30)
-# Set by `make run` when it starts the bundled sample API, so pages can say so.
+# Set by `make run` when it starts the bundled sample API, so pages can say so
+# and list its runs (comma-separated IDs).
 ARCHAL_SAMPLE_API = env.bool("ARCHAL_SAMPLE_API", default=False)
+ARCHAL_SAMPLE_RUN_IDS = env.list("ARCHAL_SAMPLE_RUN_IDS", default=[])
 
 # --- What the database keeps ----------------------------------------------
 

@@ -31,7 +31,8 @@ def main() -> int:
     if not env.get("ARCHAL_TOKEN"):
         server = SampleArchalServer(("127.0.0.1", 0), encoded_records(), DEFAULT_TOKEN)
         server.start_in_thread()
-        env.update(ARCHAL_API_URL=server.url, ARCHAL_TOKEN=DEFAULT_TOKEN, ARCHAL_SAMPLE_API="true")
+        env.update(ARCHAL_API_URL=server.url, ARCHAL_TOKEN=DEFAULT_TOKEN, ARCHAL_SAMPLE_API="true",
+                   ARCHAL_SAMPLE_RUN_IDS=",".join(SAMPLE_RUN_IDS))
         print(f"\nARCHAL_TOKEN is not set, so the dashboard reads the bundled sample Archal API at {server.url}.")
         print("Sample runs to try:")
         for run_id in SAMPLE_RUN_IDS:

@@ -103,6 +103,8 @@ def test_make_run_launcher_serves_sample_runs_without_a_token(tmp_path):
         assert "bundled sample Archal API" in page.text
         assert "Sign-in is off" in page.text  # make run needs no account, and says so
         assert json.loads(requests.get(page.url + "raw", timeout=10).content)["id"] == SAMPLE_RUN_IDS[0]
+        home = requests.get(f"http://127.0.0.1:{port}/", timeout=10).text  # the IDs reach it by ARCHAL_SAMPLE_RUN_IDS
+        assert all(f'href="/runs/{run_id}/"' in home for run_id in SAMPLE_RUN_IDS)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output, _ = process.communicate(timeout=20)

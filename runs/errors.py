@@ -78,5 +78,9 @@ def not_a_container(named: str) -> Problem:
     return Problem(400, "Not an object or array", f"{named} holds a single value.", REFETCH)
 
 
+def not_an_array(named: str) -> Problem:
+    return Problem(400, "Not an array", f"{named} is not an array.", "Choose an array of the record.")
+
+
 def query_too_long(limit: int) -> Problem:
     return Problem(400, "Search too long", f"Search for at most {limit} characters.", "Search for fewer characters.")

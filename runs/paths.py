@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import islice
+from urllib.parse import quote
 
 from runs.escaping import visible
 
@@ -150,3 +151,12 @@ def breadcrumbs(record: object, at: Positions) -> list[tuple[str, str | None]]:
             label = visible(str(key)[:BREADCRUMB_CHARS]) + ("…" if len(str(key)) > BREADCRUMB_CHARS else "")
             crumbs.append((label, format_positions(at[:depth])))
     return crumbs
+
+
+def pointer_fragment(pointer: str) -> str | None:
+    """The URL fragment of a deep link to `pointer` ("#/trace/3"), each token percent-encoded
+    as tree.js does (encodeURIComponent); None for a key no URL can carry (a lone surrogate)."""
+    try:
+        return "#" + "/".join(quote(token, safe="!'()*") for token in pointer.split("/"))
+    except UnicodeEncodeError:
+        return None

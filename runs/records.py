@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import cast
 
 from django.conf import settings
 
@@ -28,9 +30,12 @@ from runs import jsonio
 from runs.lru import SizedLRU
 from runs.models import Snapshot
 from runs.search import SearchIndex
+from runs.steps import Step, read_steps
+from runs.summary import Summary, summarise
 
 logger = logging.getLogger(__name__)
 
+STEP_ARRAYS_KEPT = 4  # arrays of a record kept read as steps (/steps?pointer= of others)
 BACKGROUND_BUILD_DELAY = 0.1  # seconds between keeping a record and starting to index it
 
 
@@ -48,6 +53,25 @@ class ParsedRecord:
     _index: SearchIndex | None = field(default=None, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _dropped: threading.Event = field(default_factory=threading.Event, repr=False)
+    _steps: dict[str, list[Step]] = field(default_factory=dict, repr=False)
+    _steps_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def steps_at(self, pointer: str, items: list) -> list[Step]:
+        """Every item of the array `items` at `pointer` read as a step, read once (the trace
+        and a few other arrays are kept)."""
+        steps = self._steps.get(pointer)
+        if steps is None:
+            steps = read_steps(items, pointer)
+            with self._steps_lock:
+                while len(self._steps) >= STEP_ARRAYS_KEPT:
+                    self._steps.pop(next(iter(self._steps)))
+                self._steps[pointer] = steps
+        return steps
+
+    @cached_property
+    def summary(self) -> Summary:
+        """What the record says as a run (runs/summary.py), read once."""
+        return summarise(self.record)
 
     @property
     def index_ready(self) -> bool:
@@ -131,7 +155,8 @@ def load(run_id: str) -> ParsedRecord | None:
         sha256=snapshot.sha256,
         size_bytes=len(body),
         fetched_at=snapshot.fetched_at,
-        record=jsonio.parse(body),  # it was valid when stored
+        # Valid when stored, and an object: only a RunFound record is stored.
+        record=cast(dict, jsonio.parse(body)),
     )
     remember(parsed)
     return parsed

@@ -153,3 +153,80 @@ def duration_ms(obj: dict, start: float | None, names: dict[str, str] | None = N
 
 def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e15  # not NaN either
+
+
+# --- A page of steps (/runs/<id>/steps) ------------------------------------------
+
+PAGE_SIZE = 100
+KINDS_LISTED = 50  # kinds offered by the filter; a trace of a thousand kinds has no useful list
+TIMELINE_UNITS = 1000  # the width of a timeline bar's SVG viewBox
+
+
+@dataclass(frozen=True)
+class StepsPage:
+    """What /steps shows, as HTML or as JSON: one page of the steps that pass the filters."""
+
+    pointer: str
+    total: int  # steps that pass the filters
+    offset: int
+    steps: tuple[Step, ...]
+    kinds: tuple[str, ...]  # every kind in the trace, for the filter
+    span_ms: float | None  # from the first step's start to the last step's end: the timeline's width
+    first_failure: Step | None
+    errors_only: bool
+    kind: str | None
+
+    @property
+    def previous_offset(self) -> int:
+        return max(0, self.offset - PAGE_SIZE)
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + PAGE_SIZE if self.offset + PAGE_SIZE < self.total else None
+
+    @property
+    def last_shown(self) -> int:
+        return self.offset + len(self.steps)
+
+    def bars(self) -> list[tuple[Step, float | None, float | None]]:
+        """(step, x, width) of each step's bar on a timeline TIMELINE_UNITS wide; None where
+        the step has no start (width at least 2 units, so an instant shows)."""
+        rows: list[tuple[Step, float | None, float | None]] = []
+        for step in self.steps:
+            if step.start_ms is None or not self.span_ms:
+                rows.append((step, None, None))
+                continue
+            x = step.start_ms / self.span_ms * TIMELINE_UNITS
+            width = max(2.0, (step.duration_ms or 0) / self.span_ms * TIMELINE_UNITS)
+            rows.append((step, round(min(x, TIMELINE_UNITS - 2), 1), round(min(width, TIMELINE_UNITS - x), 1)))
+        return rows
+
+    def as_json(self) -> dict[str, object]:
+        fields = ("index", "pointer", "kind", "name", "failed", "start_ms", "duration_ms")
+        return {
+            "pointer": self.pointer,
+            "total": self.total,
+            "offset": self.offset,
+            "steps": [{name: getattr(step, name) for name in fields} for step in self.steps],
+        }
+
+
+def page_of_steps(
+    steps: list[Step], pointer: str, offset: int = 0, errors_only: bool = False, kind: str | None = None
+) -> StepsPage:
+    """Page `offset // PAGE_SIZE` of the `steps` (read_steps of the array at `pointer`) that
+    failed (`errors_only`) and are of `kind`."""
+    chosen = [step for step in steps if (not errors_only or step.failed) and (kind is None or step.kind == kind)]
+    offset = max(0, min(offset, len(chosen) - 1)) // PAGE_SIZE * PAGE_SIZE if chosen else 0
+    ends = [step.start_ms + (step.duration_ms or 0) for step in steps if step.start_ms is not None]
+    return StepsPage(
+        pointer=pointer,
+        total=len(chosen),
+        offset=offset,
+        steps=tuple(chosen[offset : offset + PAGE_SIZE]),
+        kinds=tuple(sorted({step.kind for step in steps if step.kind is not None}))[:KINDS_LISTED],
+        span_ms=max(ends) if ends else None,
+        first_failure=next((step for step in steps if step.failed), None),
+        errors_only=errors_only,
+        kind=kind,
+    )

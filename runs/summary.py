@@ -64,6 +64,11 @@ class Summary:
         return [criterion for criterion in self.criteria if criterion.verdict == verdicts.PASSED]
 
     @property
+    def first_step_rows(self) -> list[tuple[Step, None, None]]:
+        """The first steps as rows of the steps table (runs/_steps_table.html), without bars."""
+        return [(step, None, None) for step in self.first_steps]
+
+    @property
     def is_empty(self) -> bool:
         return self == Summary()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from runs.views import pages, viewer
+from runs.views import pages, steps, viewer
 
 app_name = "runs"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("runs/<str:run_id>/tree", viewer.run_tree, name="tree"),
     path("runs/<str:run_id>/search", viewer.run_search, name="search"),
     path("runs/<str:run_id>/locate", viewer.run_locate, name="locate"),
+    path("runs/<str:run_id>/steps", steps.run_steps, name="steps"),
     # An ID with "/" in it (typed as %2F) arrives decoded and matches none of the above.
     path("runs/<path:rest>", pages.slashed_run_id),
 ]

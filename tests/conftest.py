@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,21 @@ def archal(archal_server: SampleArchalServer, settings) -> SampleArchalServer:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     return archal_server
+
+
+@pytest.fixture
+def served(archal: SampleArchalServer) -> Iterator[Callable[[str, object], str]]:
+    """serve(run_id, record): the local Archal serves `record` as that run for this test."""
+    added: list[str] = []
+
+    def serve(run_id: str, record: object) -> str:
+        archal.records[run_id] = json.dumps(record).encode()
+        added.append(run_id)
+        return run_id
+
+    yield serve
+    for run_id in added:
+        archal.records.pop(run_id, None)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

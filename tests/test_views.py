@@ -227,6 +227,7 @@ def test_sample_setup_says_so_and_lists_sample_runs(client, settings):
     from sample_api.records import SAMPLE_RUN_IDS
 
     settings.ARCHAL_SAMPLE_API = True
+    settings.ARCHAL_SAMPLE_RUN_IDS = list(SAMPLE_RUN_IDS)
     html = client.get("/").content.decode()
     assert "bundled sample Archal API" in html
     assert all(f'href="{detail_url(run_id)}"' in html for run_id in SAMPLE_RUN_IDS)

@@ -17,6 +17,7 @@ from runs.errors import outcome_page, run_id_problem
 from runs.forms import RunLookupForm
 from runs.models import Lookup
 from runs.outcomes import banner
+from runs.records import ParsedRecord
 from runs.tree_cache import first_view
 from runs.views.viewer import subtree_json
 
@@ -43,8 +44,9 @@ def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
         return problem
     answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
     if answer.parsed is None:
+        assert answer.outcome is not None  # an answer without a record has an outcome saying why
         return outcome_page(request, run_id, answer.outcome)
-    return render(request, "runs/detail.html", _run_context(answer))
+    return render(request, "runs/detail.html", _run_context(answer, answer.parsed))
 
 
 @require_GET
@@ -63,29 +65,31 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     else:
         answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
     if answer.parsed is None:
+        assert answer.outcome is not None  # an answer without a record has an outcome saying why
         return outcome_page(request, run_id, answer.outcome)
     if part:
         return subtree_json(request, answer.parsed)
     return _json_file(answer.body(), run_id, download=bool(request.GET.get("download")))
 
 
-RUN_PAGES = ("/", "/raw", "/tree", "/search", "/locate")
+RUN_PAGES = ("/", "/raw", "/tree", "/search", "/locate", "/steps")
 
 
 @require_GET
 def slashed_run_id(request: HttpRequest, rest: str) -> HttpResponse:
     """A run page whose ID holds "/": a clear 400, not a bare 404."""
     for page in RUN_PAGES:
-        if rest.endswith(page) and "/" in rest[: -len(page)]:
-            return run_id_problem(request, rest[: -len(page)])
+        run_id = rest[: -len(page)]
+        if rest.endswith(page) and "/" in run_id and (problem := run_id_problem(request, run_id)):
+            return problem
     raise Http404("No such page")
 
 
-def _run_context(answer: lookups.Answer) -> dict[str, object]:
-    parsed = answer.parsed
+def _run_context(answer: lookups.Answer, parsed: ParsedRecord) -> dict[str, object]:
     return {
         "run_id": parsed.run_id,
         "tree": first_view(parsed),
+        "summary": parsed.summary,
         "fetched_at": parsed.fetched_at,
         "size_bytes": parsed.size_bytes,
         "source": answer.source.value,
@@ -96,10 +100,12 @@ def _run_context(answer: lookups.Answer) -> dict[str, object]:
     }
 
 
-def _json_file(body: bytes, run_id: str, download: bool) -> HttpResponse:
+def _json_file(body: bytes | None, run_id: str, download: bool) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     if download:
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{run_id}.json")
+        # A str whenever as_attachment is true; the stub's return type is str | None.
+        disposition = content_disposition_header(as_attachment=True, filename=f"{run_id}.json")
+        response["Content-Disposition"] = disposition  # type: ignore[assignment]
     return response
 
 

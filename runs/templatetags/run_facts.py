@@ -1,0 +1,68 @@
+"""Filters for showing facts read from a record (runs/summary.py): links to their nodes,
+untrusted text cut and made visible, durations in words."""
+
+from __future__ import annotations
+
+from django import template
+
+from runs.escaping import visible
+from runs.paths import pointer_fragment
+
+register = template.Library()
+
+TEXT_CHARS = 300  # of a value shown in a summary line
+LONG_TEXT_CHARS = 2000  # of an explanation, shown without clicking
+
+
+@register.filter
+def fragment(pointer: str) -> str:
+    """The deep link to `pointer` on the run page ("#/trace/3"), or "" if no URL can carry it."""
+    return pointer_fragment(pointer) or ""
+
+
+@register.filter
+def shown(value: object, limit: int = TEXT_CHARS) -> str:
+    """A scalar as text, cut at `limit` characters, invisible characters as escapes (the
+    template escapes the rest)."""
+    text = _as_text(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return visible(text)
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+@register.filter
+def shown_long(value: object) -> str:
+    return shown(value, LONG_TEXT_CHARS)
+
+
+@register.filter
+def duration(milliseconds: float | None) -> str:
+    """58337 → "58.3 s"; 3993722 → "1 h 6 min"; 120 → "120 ms"."""
+    if milliseconds is None:
+        return ""
+    if milliseconds < 1000:
+        return f"{milliseconds:,.0f} ms"
+    seconds = milliseconds / 1000
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:,} h {minutes} min" if minutes else f"{hours:,} h"
+
+
+@register.filter
+def thousands(number: int) -> str:
+    """4508 → "4,508"."""
+    return f"{number:,}"

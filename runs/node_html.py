@@ -115,7 +115,12 @@ def _preview_text(value: object) -> str:
 
 
 def preview(container: dict | list) -> str:
-    """A short look at a container's first entries, for its collapsed summary."""
+    """A short look at a container's first entries, for its collapsed summary, as HTML."""
+    return text_html(preview_text(container))
+
+
+def preview_text(container: dict | list) -> str:
+    """A short look at a container's first entries, as plain text."""
     parts: list[str] = []
     length = 0
     entries = container.items() if isinstance(container, dict) else enumerate(container)
@@ -130,7 +135,7 @@ def preview(container: dict | list) -> str:
         text = text[:PREVIEW_CHARS]
     if len(parts) < len(container) or len(text) < length - 2:
         text += " …"
-    return text_html(text)
+    return text
 
 
 def count_label(container: dict | list) -> str:

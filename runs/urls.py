@@ -1,6 +1,6 @@
 from django.urls import path
 
-from runs.views import pages, steps, viewer
+from runs.views import arrays, pages, viewer
 
 app_name = "runs"
 
@@ -12,7 +12,8 @@ urlpatterns = [
     path("runs/<str:run_id>/tree", viewer.run_tree, name="tree"),
     path("runs/<str:run_id>/search", viewer.run_search, name="search"),
     path("runs/<str:run_id>/locate", viewer.run_locate, name="locate"),
-    path("runs/<str:run_id>/steps", steps.run_steps, name="steps"),
+    path("runs/<str:run_id>/steps", arrays.run_steps, name="steps"),
+    path("runs/<str:run_id>/table", arrays.run_table, name="table"),
     # An ID with "/" in it (typed as %2F) arrives decoded and matches none of the above.
     path("runs/<path:rest>", pages.slashed_run_id),
 ]

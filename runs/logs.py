@@ -69,6 +69,6 @@ def _request_fields(atoms: Mapping[str, object]) -> dict[str, object]:
 
 def _int_or_none(value: object) -> int | None:
     try:
-        return int(value)  # type: ignore[call-overload]
+        return int(value)  # type: ignore[call-overload]  # any object: int() raising TypeError is the test
     except (TypeError, ValueError):
         return None

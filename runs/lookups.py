@@ -123,7 +123,7 @@ class _Flights:
         with self._lock:
             flight = self._flights.get(run_id)
             leading = flight is None
-            if leading:
+            if flight is None:
                 flight = self._flights[run_id] = _Flight()
         if not leading:
             # The leader's own deadline bounds this wait; the margin covers storing.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -85,7 +85,7 @@ class SizedLRU(Generic[V]):
         with self._lock:
             return [value for value, _size in self._entries.values()]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Hashable]:
         return iter(self.keys())
 
     def __len__(self) -> int:

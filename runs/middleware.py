@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 # No inline script, style or event handler anywhere, in our templates or in
 # Django's admin (tests/test_browser_access.py watches for violations), so
@@ -61,7 +62,7 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
 
     def process_view(
         self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if not settings.REQUIRE_LOGIN:
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -11,6 +12,10 @@ from django.utils import timezone
 
 from runs import upstream
 from runs.outcomes import LookupOutcome, recorded_as
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 RUN_ID_MAX_LENGTH = 256
 
@@ -32,7 +37,7 @@ class LookupQuerySet(models.QuerySet):
         self,
         run_id: str,
         outcome: upstream.FetchOutcome | None,
-        user=None,
+        user: AbstractBaseUser | AnonymousUser | None = None,
         client_address: str | None = None,
         size_bytes: int | None = None,
     ) -> Lookup:

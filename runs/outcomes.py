@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -55,21 +56,24 @@ class Problem:
     retry_after: int | None = None  # seconds, sent as Retry-After
 
 
-Text = str | Callable[[FetchOutcome], str]  # fixed words, or words from the outcome's fields
+O = TypeVar("O", bound=FetchOutcome)
+Text = str | Callable[[O], str]  # fixed words, or words from the outcome's fields
 
 
 @dataclass(frozen=True)
-class Meaning:
+class Meaning(Generic[O]):
+    """One row: what an outcome of class O means (its callables read O's own fields)."""
+
     recorded_as: LookupOutcome | None  # None: not recorded (nothing was asked)
     status: int
     title: str
-    explanation: Text = ""
-    advice: Text = ""
-    banner: Text | None = None  # over a stored copy shown instead; None: the title
+    explanation: Text[O] = ""
+    advice: Text[O] = ""
+    banner: Text[O] | None = None  # over a stored copy shown instead; None: the title
     stored_copy_answers: bool = False  # a failure after which the stored record is still the best answer
-    retry_after: Callable[[FetchOutcome], int | None] = field(default=lambda outcome: None)
+    retry_after: Callable[[O], int | None] = field(default=lambda outcome: None)
 
-    def problem(self, outcome: FetchOutcome) -> Problem:
+    def problem(self, outcome: O) -> Problem:
         """The page for `outcome`, an outcome of this row."""
         return Problem(
             status=self.status,
@@ -81,7 +85,7 @@ class Meaning:
         )
 
 
-def _say(text: Text, outcome: FetchOutcome) -> str:
+def _say(text: Text[O], outcome: O) -> str:
     return text if isinstance(text, str) else text(outcome)
 
 
@@ -95,15 +99,16 @@ def _unusable(outcome: upstream.UpstreamFailed) -> str:
     return f"Archal’s answer could not be used: {outcome.reason}"
 
 
-# In order of status.
-MEANINGS: dict[type[FetchOutcome], Meaning] = {
+# In order of status. A row whose callables read an outcome's fields names its
+# class (Meaning[LookupsThrottled]) so those fields are checked.
+MEANINGS: dict[type[FetchOutcome], Meaning[Any]] = {
     upstream.RunFound: Meaning(LookupOutcome.FOUND, 200, "Run found"),
     upstream.RunNotFound: Meaning(
         LookupOutcome.NOT_FOUND, 404, "Run not found",
         explanation="No run with this ID is visible to this dashboard’s Archal token.",
         advice="Check the ID for typos. A run of another Archal workspace is not visible here.",
     ),
-    LookupsThrottled: Meaning(
+    LookupsThrottled: Meaning[LookupsThrottled](
         None, 429, "Too many lookups",
         explanation=lambda o: f"This dashboard fetches at most {_plural(o.limit, 'run')} a minute per {o.per}, "
         "so that no one uses up the team’s Archal rate limit.",
@@ -121,14 +126,14 @@ MEANINGS: dict[type[FetchOutcome], Meaning] = {
         explanation="The dashboard’s Archal token has no access to this run.",
         advice="Ask an admin whether the run belongs to another workspace or project.",
     ),
-    upstream.UpstreamFailed: Meaning(
+    upstream.UpstreamFailed: Meaning[upstream.UpstreamFailed](
         LookupOutcome.UPSTREAM_ERROR, 502, "Archal answered something unexpected",
         explanation=lambda o: f"Archal’s answer could not be used: {o.reason}.",
         advice="Try again in a moment; if it persists, Archal may be having trouble.",
         banner=_unusable,
         stored_copy_answers=True,
     ),
-    upstream.RateLimited: Meaning(
+    upstream.RateLimited: Meaning[upstream.RateLimited](
         LookupOutcome.RATE_LIMITED, 503, "Archal is rate limiting this dashboard",
         explanation="Too many requests were made with the dashboard’s token.",
         advice=lambda o: f"Try again in {o.retry_after} seconds." if o.retry_after is not None
@@ -151,15 +156,15 @@ MEANINGS: dict[type[FetchOutcome], Meaning] = {
 }
 
 
-def meaning_of(outcome: FetchOutcome) -> Meaning:
+def meaning_of(outcome: FetchOutcome) -> Meaning[Any]:
     """The row of `outcome`."""
     return MEANINGS[type(outcome)]
 
 
 def banner(outcome: FetchOutcome | None) -> str:
     """What a run page says when it shows the stored copy because of `outcome`."""
-    meaning = MEANINGS.get(type(outcome))
-    if meaning is None:
+    meaning = None if outcome is None else MEANINGS.get(type(outcome))
+    if outcome is None or meaning is None:
         return "Archal could not be reached"
     return meaning.title if meaning.banner is None else _say(meaning.banner, outcome)
 

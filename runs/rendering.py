@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from runs.node_html import TreeLimits, TreeLinks, count_label, key_html, preview, scalar_html, string_html
 from runs.paths import Positions, child_positions, format_positions
+from runs.table import mostly_objects
 
 
 def _page_around(position: int | None, start: int, end: int, page_size: int) -> tuple[int, int]:
@@ -40,6 +41,8 @@ def _page_around(position: int | None, start: int, end: int, page_size: int) -> 
 # --- The tree -------------------------------------------------------------------
 
 Focus = tuple[int, ...] | None  # positions still to follow to the focused node; None: off its path
+# A node still to write: its key's HTML, value, parent's positions, position, depth, focus.
+_Item = tuple[str, object, str, int, int, Focus]
 
 
 def _children(node: dict | list, start: int, end: int) -> list[tuple[int, str | int, object]]:
@@ -85,11 +88,18 @@ class _TreeWriter:
                 break
             self.open_depth = depth + 1
 
-    def _queue_children(self, queue, node, window, depth, focus: Focus) -> None:
+    def _queue_children(
+        self,
+        queue: deque[tuple[dict | list, int, int, int, Focus]],
+        node: dict | list,
+        window: tuple[int, int],
+        depth: int,
+        focus: Focus,
+    ) -> None:
         head = focus[0] if focus else None
         for position, _key, child in _children(node, *window):
             if isinstance(child, (dict, list)) and child:
-                rest = focus[1:] if position == head else None
+                rest = focus[1:] if position == head and focus else None
                 start, end = _page_around(rest[0] if rest else None, 0, len(child), self.limits.page_size)
                 queue.append((child, start, end, depth, rest))
 
@@ -102,7 +112,7 @@ class _TreeWriter:
         append = out.append
         limit = self.limits.string_chars
         links = self.links
-        stack: list[tuple[str, object, str, int, int, Focus] | str] = []
+        stack: list[_Item | str] = []
         self._push_children(stack, root, at, 1, focus)
         pop = stack.pop
         written, counted, steps = 0, 0, 0
@@ -114,7 +124,7 @@ class _TreeWriter:
                 if written > max_chars:
                     raise _TooBig
             item = pop()
-            if type(item) is str:
+            if isinstance(item, str):
                 append(item)
                 continue
             key_part, node, parent_at, position, depth, rest = item
@@ -127,7 +137,7 @@ class _TreeWriter:
                 append(
                     f'<details class="json-node json-{kind}" data-i="{position}"'
                     f'{" open" if opened else ""}><summary>{key_part}'
-                    f'<span class="json-count">{count_label(node)}</span>{summary}</summary>'
+                    f'<span class="json-count">{count_label(node)}</span>{self.table_link(node, own_at)}{summary}</summary>'
                     '<div class="json-children">'
                 )
                 if loaded:
@@ -147,21 +157,27 @@ class _TreeWriter:
                     scalar = scalar_html(node)
                 append(f'<div class="json-leaf" data-i="{position}">{key_part}{scalar}</div>')
 
-    def _push_children(self, stack, node, at: str, depth, focus: Focus) -> None:
+    def _push_children(self, stack: list[_Item | str], node: dict | list, at: str, depth: int, focus: Focus) -> None:
         start, end = self.windows[id(node)]
         low, high = self.ranges.get(id(node), (0, len(node)))
         head = focus[0] if focus else None
-        is_object = isinstance(node, dict)
         limit = self.limits.string_chars
         # Pushed in reverse, so they pop in document order.
         if end < high:
             stack.append(self.more_link(at, end, high))
         for position, key, child in reversed(_children(node, start, end)):
-            key_part = key_html(key, limit) if is_object else f'<span class="json-index">{key}</span>'
-            rest = focus[1:] if position == head else None
+            # An object's keys are strings, an array's indices ints (see _children).
+            key_part = key_html(key, limit) if isinstance(key, str) else f'<span class="json-index">{key}</span>'
+            rest = focus[1:] if position == head and focus else None
             stack.append((key_part, child, at, position, depth, rest))
         if start > low:
             stack.append(self.more_link(at, low, start))
+
+    def table_link(self, node: dict | list, at: str) -> str:
+        """A link to an array of objects as a table (runs/table.py); "" for anything else."""
+        if not self.links.table or not isinstance(node, list) or not mostly_objects(node):
+            return ""
+        return f'<a class="json-table-link" href="{escape(self.links.table)}?at={at}">Table</a>'
 
     def more_link(self, at: str, start: int, end: int, placeholder: bool = False) -> str:
         """A link that loads children [start, end) of the container at positions `at`."""

@@ -7,16 +7,19 @@ page and the admin's); the forms say why, and for how long.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
 from runs import throttle
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ThrottledModelBackend(ModelBackend):
@@ -24,11 +27,11 @@ class ThrottledModelBackend(ModelBackend):
 
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
-        **kwargs: object,
-    ) -> AbstractBaseUser | None:
+        **kwargs: Any,
+    ) -> User | None:
         """Return the user if the password is right and no lockout applies, else None."""
         if username is None:
-            username = kwargs.get(get_user_model().USERNAME_FIELD)  # type: ignore[assignment]
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
         if request is None or not username or password is None:
             # Not a sign-in over HTTP (a shell, a management command): no address to throttle.
             return super().authenticate(request, username, password, **kwargs)
@@ -61,7 +64,7 @@ class LockoutMessageMixin:
                     f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
                     code="locked",
                 )
-        return super().clean()  # type: ignore[misc]
+        return super().clean()  # type: ignore[misc]  # a mixin: the form class it joins has clean()
 
 
 class SignInForm(LockoutMessageMixin, AuthenticationForm):

@@ -47,6 +47,7 @@ class TreeLinks:
 
     tree: str  # HTML of a subtree: ?at=&offset=&end=
     raw: str  # JSON of a subtree: ?at=
+    table: str = ""  # an array of objects as a table: ?at=; "": no table links
 
 
 def tree_links(run_id: str) -> TreeLinks:
@@ -54,6 +55,7 @@ def tree_links(run_id: str) -> TreeLinks:
     return TreeLinks(
         tree=reverse("runs:tree", kwargs={"run_id": run_id}),
         raw=reverse("runs:raw", kwargs={"run_id": run_id}),
+        table=reverse("runs:table", kwargs={"run_id": run_id}),
     )
 
 

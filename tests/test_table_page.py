@@ -64,3 +64,12 @@ def test_hostile_keys_and_values_are_escaped(client, served):
     html = client.get(table_url(served("run_table", {"items": items})), {"pointer": "/items"}).content.decode()
     for payload in MARKUP:
         assert payload not in html
+
+
+def test_arrays_of_objects_in_the_tree_link_to_their_table(client, served):
+    run_id = served("run_table", {"calls": [{"a": 1}, {"a": 2}], "numbers": [1, 2, 3], "mixed": [1, "x", {"a": 1}]})
+    html = client.get(reverse("runs:detail", kwargs={"run_id": run_id})).content.decode()
+    assert f'<a class="json-table-link" href="/runs/{run_id}/table?at=0">Table</a>' in html
+    assert html.count("json-table-link") == 1
+    followed = client.get(f"/runs/{run_id}/table", {"at": "0", "format": "json"}).json()
+    assert (followed["pointer"], followed["columns"]) == ("/calls", ["a"])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from runs.models import Lookup, Snapshot
 from runs.outcomes import LookupOutcome
@@ -197,7 +200,7 @@ def test_home_lists_recent_distinct_runs_newest_first(client):
     positions = [html.index(f'href="{link}"') for link in links]
     assert positions == sorted(positions)
     assert html.count(f'href="{detail_url("run_small")}"') == 1
-    assert "Not found" in html and "ago" in html
+    assert "Not found" in html and "just now" in html  # looked up seconds ago (issue 10: not "0 minutes ago")
 
 
 def test_token_appears_in_no_page_or_header(client, settings):
@@ -244,3 +247,15 @@ def test_sites_own_500_page_shares_the_look(rf):
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
     assert b"app.css" in response.content
+
+
+def test_times_read_just_now_then_minutes_ago(client):
+    client.get(detail_url("run_small"))
+    assert "just now" in client.get(detail_url("run_small")).content.decode()
+    Snapshot.objects.update(fetched_at=timezone.now() - timedelta(minutes=5))
+    Lookup.objects.update(looked_up_at=timezone.now() - timedelta(minutes=5))
+    assert "5\xa0minutes ago" in client.get("/").content.decode()
+
+
+def test_pages_ask_search_engines_not_to_index_them(client):
+    assert b'<meta name="robots" content="noindex, nofollow">' in client.get("/").content

@@ -3,7 +3,11 @@ untrusted text cut and made visible, durations in words."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from runs.escaping import visible
 from runs.paths import pointer_fragment
@@ -66,3 +70,13 @@ def duration(milliseconds: float | None) -> str:
 def thousands(number: int) -> str:
     """4508 → "4,508"."""
     return f"{number:,}"
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """How long ago `moment` was, in words: "just now" within a minute, else "5 minutes ago"."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

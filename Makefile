@@ -19,9 +19,13 @@ run: $(READY) ## Start the dashboard on http://127.0.0.1:8000 (sample Archal API
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	$(PY) -m sample_api.run_dashboard
 
+# Tests run in parallel, one process per CPU (pytest-xdist; each has its own test
+# database, servers and browser). TEST_WORKERS=0: all in this process.
+TEST_WORKERS ?= auto
+
 .PHONY: test
 test: $(READY) lint ## Run every test (browser tests too when Chromium is installed)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(READY) ## Check the code with ruff (likely bugs, unused and unsorted imports)

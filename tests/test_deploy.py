@@ -62,7 +62,7 @@ def web(platform_env, tmp_path) -> Iterator[dyno.Web]:
     dyno.run(["python", "manage.py", "createsuperuser", "--noinput", "--username", "alice",
               "--email", "alice@example.com"], {**platform_env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD})
     # The platform's health check (plain HTTP, no X-Forwarded-Proto) is passed before the test starts.
-    with dyno.web(platform_env, tmp_path / "web.log", deadline=30) as started:
+    with dyno.web(platform_env, tmp_path / "web.log") as started:
         yield started
 
 

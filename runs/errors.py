@@ -78,6 +78,10 @@ def not_a_container(named: str) -> Problem:
     return Problem(400, "Not an object or array", f"{named} holds a single value.", REFETCH)
 
 
+def not_a_string(named: str) -> Problem:
+    return Problem(400, "Not a string", f"{named} is not a string.", REFETCH)
+
+
 def not_an_array(named: str) -> Problem:
     return Problem(400, "Not an array", f"{named} is not an array.", "Choose an array of the record.")
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from runs.escaping import INVISIBLE, attr_html, text_html
+from runs.markdown import looks_like_markdown
 
 URL_PATTERN = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+\Z", re.IGNORECASE)
 TIMESTAMP_PATTERN = re.compile(
@@ -48,6 +49,7 @@ class TreeLinks:
     tree: str  # HTML of a subtree: ?at=&offset=&end=
     raw: str  # JSON of a subtree: ?at=
     table: str = ""  # an array of objects as a table: ?at=; "": no table links
+    markdown: str = ""  # a string rendered as Markdown: ?at=; "": no such links
 
 
 def tree_links(run_id: str) -> TreeLinks:
@@ -56,6 +58,7 @@ def tree_links(run_id: str) -> TreeLinks:
         tree=reverse("runs:tree", kwargs={"run_id": run_id}),
         raw=reverse("runs:raw", kwargs={"run_id": run_id}),
         table=reverse("runs:table", kwargs={"run_id": run_id}),
+        markdown=reverse("runs:markdown", kwargs={"run_id": run_id}),
     )
 
 
@@ -63,6 +66,15 @@ def tree_links(run_id: str) -> TreeLinks:
 
 
 def string_html(value: str, at: str, links: TreeLinks, limit: int) -> str:
+    """A string as shown: cut at `limit` with "show all", a link if a URL, a time if a timestamp;
+    Markdown gets a "Rendered" link."""
+    if links.markdown and looks_like_markdown(value):
+        url = escape(f"{links.markdown}?at={at}")
+        return f'{_plain_string_html(value, at, links, limit)} <a class="json-markdown" href="{url}">Rendered</a>'
+    return _plain_string_html(value, at, links, limit)
+
+
+def _plain_string_html(value: str, at: str, links: TreeLinks, limit: int) -> str:
     if len(value) > limit:
         shown = text_html(value[:limit])
         url = escape(f"{links.raw}?at={at}")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/<str:run_id>/locate", viewer.run_locate, name="locate"),
     path("runs/<str:run_id>/steps", arrays.run_steps, name="steps"),
     path("runs/<str:run_id>/table", arrays.run_table, name="table"),
+    path("runs/<str:run_id>/markdown", viewer.run_markdown, name="markdown"),
     # An ID with "/" in it (typed as %2F) arrives decoded and matches none of the above.
     path("runs/<path:rest>", pages.slashed_run_id),
 ]

@@ -72,7 +72,7 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     return _json_file(answer.body(), run_id, download=bool(request.GET.get("download")))
 
 
-RUN_PAGES = ("/", "/raw", "/tree", "/search", "/locate", "/steps", "/table")
+RUN_PAGES = ("/", "/raw", "/tree", "/search", "/locate", "/steps", "/table", "/markdown")
 
 
 @require_GET

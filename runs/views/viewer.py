@@ -18,6 +18,7 @@ from runs.errors import (
     NOT_STORED,
     no_such_node,
     not_a_container,
+    not_a_string,
     not_positions,
     problem_json,
     problem_page,
@@ -26,6 +27,7 @@ from runs.errors import (
 )
 from runs.escaping import visible
 from runs.jsonio import dumps
+from runs.markdown import render_markdown
 from runs.node_html import tree_links
 from runs.outcomes import Problem
 from runs.paths import Positions, breadcrumbs, find_node, format_positions, is_decimal, parse_positions, pointer_at
@@ -99,6 +101,22 @@ def run_search(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Pro
     result = index.search(query, limit=SEARCH_RESULTS, offset=offset)
     nodes = [format_positions(positions) for positions in index.positions(result.nodes)]
     return JsonResponse({"query": query, "count": result.count, "offset": offset, "nodes": nodes})
+
+
+@stored_record(answer_in_json=False)
+def run_markdown(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
+    """A string of the record rendered as Markdown: an HTML fragment for tree.js, or a page."""
+    found = _find(parsed, request.GET)
+    if isinstance(found, Problem):
+        return found
+    at, node = found
+    if not isinstance(node, str):
+        return not_a_string(_named(request.GET))
+    html, cut = render_markdown(node)
+    context = {"run_id": parsed.run_id, "html": html, "cut": cut, "chars": len(node), "at": format_positions(at)}
+    if request.GET.get("fragment"):
+        return render(request, "runs/_markdown.html", context)
+    return render(request, "runs/markdown.html", {**context, "breadcrumbs": breadcrumbs(parsed.record, at)})
 
 
 def subtree_json(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse:

@@ -10,9 +10,12 @@ fact can link to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Generic, cast
+
+from typing_extensions import TypeVar
 
 from runs.paths import json_pointer
 
@@ -58,11 +61,14 @@ ROLE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Fact:
-    """A value found in the record, and where: its JSON Pointer."""
+V = TypeVar("V", default=object)
 
-    value: object
+
+@dataclass(frozen=True)
+class Fact(Generic[V]):
+    """A value found in the record, and where: its JSON Pointer. Fact[list]: an array's."""
+
+    value: V
     pointer: str
 
 
@@ -100,7 +106,7 @@ def value_of(obj: dict, role: str, names: dict[str, str]) -> object:
     return MISSING
 
 
-def near_top(record: object, role: str, accept=lambda value: True) -> Fact | None:
+def near_top(record: object, role: str, accept: Callable[[object], bool] = lambda value: True) -> Fact | None:
     """The first field spelled as `role` that `accept`s its value: at the top level of the
     record, else one level down (in record order)."""
     for obj, pointer in _top_and_children(record):
@@ -110,12 +116,12 @@ def near_top(record: object, role: str, accept=lambda value: True) -> Fact | Non
     return None
 
 
-def arrays_near_top(record: object, role: str) -> Iterator[Fact]:
+def arrays_near_top(record: object, role: str) -> Iterator[Fact[list]]:
     """Every array spelled as `role` at the top level or one level down."""
     for obj, pointer in _top_and_children(record):
         fact = field(obj, role, pointer)
         if fact is not None and isinstance(fact.value, list):
-            yield fact
+            yield cast("Fact[list]", fact)
 
 
 def _top_and_children(record: object) -> Iterator[tuple[dict, str]]:

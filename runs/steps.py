@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeGuard
 
 from runs.paths import json_pointer
 from runs.roles import MISSING, Fact, arrays_near_top, names_of, value_of
@@ -28,7 +29,7 @@ class Step:
     duration_ms: float | None
 
 
-def find_trace(record: object) -> Fact | None:
+def find_trace(record: object) -> Fact[list] | None:
     """The record's trace: the largest array of objects spelled as one, near the top."""
     candidates = [fact for fact in arrays_near_top(record, "trace") if objects_share(fact.value) >= MOSTLY]
     return max(candidates, key=lambda fact: len(fact.value), default=None)
@@ -95,7 +96,7 @@ def step_failed(item: object, names: dict[str, str] | None = None) -> bool:
     return False
 
 
-EMPTY = (MISSING, None, False, "", [], {})
+EMPTY: tuple[object, ...] = (MISSING, None, False, "", [], {})
 
 
 def _http_error(value: object) -> bool:
@@ -151,7 +152,7 @@ def duration_ms(obj: dict, start: float | None, names: dict[str, str] | None = N
     return None
 
 
-def _number(value: object) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e15  # not NaN either
 
 

@@ -9,6 +9,7 @@ Summary, and the page shows no summary at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict, TypeGuard
 
 from runs import verdicts
 from runs.paths import json_pointer, pointer_tokens, positions_of
@@ -49,7 +50,7 @@ class Summary:
     error: Fact | None = None
     criteria: tuple[Criterion, ...] = ()
     criteria_pointer: str | None = None
-    trace: Fact | None = None
+    trace: Fact[list] | None = None
     step_count: int = 0
     failed_step_count: int = 0
     first_failure: Step | None = None
@@ -108,7 +109,15 @@ def summarise(record: object) -> Summary:
     )
 
 
-def _steps(trace: Fact | None) -> dict[str, object]:
+class _StepsFound(TypedDict, total=False):
+    trace: Fact[list]
+    step_count: int
+    failed_step_count: int
+    first_failure: Step | None
+    first_steps: tuple[Step, ...]
+
+
+def _steps(trace: Fact[list] | None) -> _StepsFound:
     """The trace's size, its failures and its first steps; reading every step whole is the steps
     page's work (and ten times this)."""
     if trace is None:
@@ -155,7 +164,12 @@ def _run_duration(record: object, started: Fact | None) -> float | None:
     return found
 
 
-def _errors(record: object) -> dict[str, object]:
+class _ErrorsFound(TypedDict):
+    errors: int | None
+    error: Fact | None
+
+
+def _errors(record: object) -> _ErrorsFound:
     """How many errors the run records at the top level: an error object or message counts one."""
     error = near_top(record, "error", lambda v: v not in (None, False, "", [], {}))
     if error is None:
@@ -166,14 +180,14 @@ def _errors(record: object) -> dict[str, object]:
 # --- Criteria -------------------------------------------------------------------
 
 
-def _criteria_array(record: object) -> Fact | None:
+def _criteria_array(record: object) -> Fact[list] | None:
     for fact in arrays_near_top(record, "criteria"):
         if objects_share(fact.value) >= 0.5:
             return fact
     return None
 
 
-def _criteria(record: object, array: Fact, trace: Fact | None) -> tuple[Criterion, ...]:
+def _criteria(record: object, array: Fact[list], trace: Fact[list] | None) -> tuple[Criterion, ...]:
     criteria = [
         _criterion(record, item, json_pointer(array.pointer, index), trace)
         for index, item in enumerate(array.value)
@@ -184,7 +198,7 @@ def _criteria(record: object, array: Fact, trace: Fact | None) -> tuple[Criterio
     return tuple(sorted(criteria, key=lambda criterion: order[criterion.verdict]))
 
 
-def _criterion(record: object, item: dict, pointer: str, trace: Fact | None) -> Criterion:
+def _criterion(record: object, item: dict, pointer: str, trace: Fact[list] | None) -> Criterion:
     verdict_fact = field_of(item, "passed", pointer)
     if verdict_fact is None or not isinstance(verdict_fact.value, bool):
         verdict_fact = field_of(item, "status", pointer)
@@ -221,7 +235,7 @@ def _kind(item: dict, description: Fact | None) -> str | None:
     return None
 
 
-def _evidence(record: object, item: dict, trace: Fact | None) -> list[str]:
+def _evidence(record: object, item: dict, trace: Fact[list] | None) -> list[str]:
     """JSON Pointers under a criterion that resolve in the record, and steps it names by index."""
     found: list[str] = []
     stack: list[object] = [item]
@@ -242,7 +256,7 @@ def _evidence(record: object, item: dict, trace: Fact | None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _is_index(value: object, length: int) -> bool:
+def _is_index(value: object, length: int) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < length
 
 

@@ -55,7 +55,7 @@ class TablePage:
         def cell(found: Cell | None) -> dict[str, object] | None:
             if found is None:
                 return None
-            shown = {"preview": found.preview} if found.preview is not None else {"value": found.value}
+            shown: dict[str, object] = {"preview": found.preview} if found.preview is not None else {"value": found.value}
             return {"pointer": found.pointer, **shown}
 
         return {

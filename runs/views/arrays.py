@@ -41,6 +41,7 @@ def _array_page(request: HttpRequest, run_id: str, template: str, page_of: PageO
         return problem
     answer = lookups.look_up_kept(request, run_id)
     if answer.parsed is None:
+        assert answer.outcome is not None  # an answer without a record has an outcome saying why
         return outcome_page(request, run_id, answer.outcome)
     page = page_of(answer.parsed, request.GET)
     if isinstance(page, Problem):

@@ -5,7 +5,25 @@
 (function () {
   'use strict';
 
-  var viewer, tree, urls, status;
+  // ---- State ------------------------------------------------------------------
+
+  // Everything the viewer remembers, in one place. The elements are found once, by init().
+  var state = {
+    viewer: null, tree: null, status: null, bar: null, filter: null,
+    urls: {},                  // tree, search, raw, locate: from the viewer's data-*-url attributes
+    described: new WeakMap(),  // node -> promise of its {pointer, jq}
+    loading: new WeakSet(),    // "more" links whose request is on its way
+    relative: null,            // the Intl.RelativeTimeFormat, made on first use
+    barNode: null,             // the node the node bar is about
+    hideTimer: 0,
+    search: newSearch(''),     // the filter's query and the matches fetched so far
+    searchTimer: 0,
+    rawRequested: false,       // the raw view asked for the record
+    rawText: null              // ... and got it
+  };
+
+  var RAW_SHOWN_CHARS = 2000000;
+  var UNITS = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
 
   // ---- Naming nodes ----------------------------------------------------------
 
@@ -28,7 +46,7 @@
 
   function nodeOfRow(row) { return row.tagName === 'SUMMARY' ? row.parentElement : row; }
 
-  function rootNode() { return tree.querySelector(':scope > .json-node, :scope > .json-leaf'); }
+  function rootNode() { return state.tree.querySelector(':scope > .json-node, :scope > .json-leaf'); }
 
   function parentOf(el) { return el.parentElement.closest('details.json-node'); }
 
@@ -79,11 +97,9 @@
     return { pointer: pointer, jq: jq === '' ? '.' : (jq[0] === '[' ? '.' + jq : jq) };
   }
 
-  var described = new WeakMap();
-
   function describe(el) {
     // A promise of the node's {pointer, jq}.
-    if (described.has(el)) { return described.get(el); }
+    if (state.described.has(el)) { return state.described.get(el); }
     var steps = [];
     var cut = false;
     for (var node = el; !isRoot(node); node = parentOf(node)) {
@@ -92,12 +108,12 @@
       cut = cut || token === null;
       steps.unshift({ token: token, inArray: inArray });
     }
-    var paths = cut ? getText(withParam(urls.locate, 'at', atOf(el))).then(function (text) {
+    var paths = cut ? getText(withParam(state.urls.locate, 'at', atOf(el))).then(function (text) {
       var tokens = tokensOf(JSON.parse(text).pointer);
       return pathsOf(steps.map(function (step, i) { return { token: tokens[i], inArray: step.inArray }; }));
     }) : Promise.resolve(pathsOf(steps));
-    described.set(el, paths);
-    paths.catch(function () { described.delete(el); });
+    state.described.set(el, paths);
+    paths.catch(function () { state.described.delete(el); });
     return paths;
   }
 
@@ -108,7 +124,13 @@
 
   // ---- Small helpers --------------------------------------------------------
 
-  function say(message) { status.textContent = message; }
+  function say(message) { state.status.textContent = message; }
+
+  function failed(what) {
+    // A handler for a failed request: the page stays as it was and says so
+    // in the status line; doing the same thing again tries again.
+    return function (error) { say('Could not ' + what + ' (' + error.message + ').'); };
+  }
 
   function copy(text, what) {
     navigator.clipboard.writeText(text).then(
@@ -118,7 +140,9 @@
   }
 
   function getText(url) {
+    // The body, or a rejection with a short reason: "HTTP 500", "no connection".
     return fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html, application/json' } })
+      .catch(function () { throw new Error('no connection'); })
       .then(function (response) {
         if (!response.ok) { throw new Error('HTTP ' + response.status); }
         return response.text();
@@ -131,17 +155,14 @@
 
   // ---- Decorating values ----------------------------------------------------
 
-  // Created on first use: making an Intl formatter loads locale data, 20-140 ms
-  // that the first paint must not wait for.
-  var relative;
-  var units = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
-
   function relativeTime(date) {
-    relative = relative || new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+    // The formatter is made on first use: making an Intl formatter loads
+    // locale data, 20-140 ms that the first paint must not wait for.
+    state.relative = state.relative || new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
     var seconds = (date.getTime() - Date.now()) / 1000;
-    for (var i = 0; i < units.length; i++) {
-      if (Math.abs(seconds) >= units[i][1] || units[i][0] === 'second') {
-        return relative.format(Math.round(seconds / units[i][1]), units[i][0]);
+    for (var i = 0; i < UNITS.length; i++) {
+      if (Math.abs(seconds) >= UNITS[i][1] || UNITS[i][0] === 'second') {
+        return state.relative.format(Math.round(seconds / UNITS[i][1]), UNITS[i][0]);
       }
     }
     return '';
@@ -174,17 +195,22 @@
   // ---- Loading more of the tree ----------------------------------------------
 
   function loadMore(link) {
-    if (link.dataset.loading) { return Promise.resolve(); }
-    link.dataset.loading = 'true';
+    // Replace a "… N more" link with what it names. Resolves to whether the
+    // page now holds it; on failure the link stays, saying so, to try again.
+    if (state.loading.has(link)) { return Promise.resolve(true); }
+    state.loading.add(link);
     link.textContent = 'Loading…';
     return getText(withParam(link.getAttribute('href'), 'fragment', '1')).then(function (html) {
       var holder = document.createElement('template');
       holder.innerHTML = html;
       decorate(holder.content);
       link.replaceWith(holder.content);
+      return true;
     }, function (error) {
-      delete link.dataset.loading;
+      state.loading.delete(link);
       link.textContent = 'Could not load (' + error.message + '); try again';
+      failed('load more of the record')(error);
+      return false;
     });
   }
 
@@ -196,7 +222,7 @@
 
   function loadRegion(details, focus) {
     // Re-render a container's children with the way to `focus` (positions below it) open.
-    var url = withParam(withParam(urls.tree, 'at', atOf(details)), 'focus', focus);
+    var url = withParam(withParam(state.urls.tree, 'at', atOf(details)), 'focus', focus);
     return getText(withParam(url, 'fragment', '1')).then(function (html) {
       var children = details.querySelector(':scope > .json-children');
       children.innerHTML = html;
@@ -220,13 +246,13 @@
   }
 
   function openAncestors(el) {
-    for (var node = el.parentElement; node && node !== tree; node = node.parentElement) {
+    for (var node = el.parentElement; node && node !== state.tree; node = node.parentElement) {
       if (node.tagName === 'DETAILS') { node.open = true; }
     }
   }
 
   function highlight(el, className) {
-    tree.querySelectorAll('.' + className).forEach(function (old) { old.classList.remove(className); });
+    state.tree.querySelectorAll('.' + className).forEach(function (old) { old.classList.remove(className); });
     el.classList.add(className);
     openAncestors(el);
     var row = rowOf(el);
@@ -237,7 +263,18 @@
     return reveal(at).then(function (el) {
       if (el) { highlight(el, className); } else { say('That node is not in this record any more; reload the page.'); }
       return el;
-    }, function (error) { say('Could not load that part of the record (' + error.message + ').'); });
+    }, failed('load that part of the record'));
+  }
+
+  function showAll(link) {
+    // A string the page shows cut short, whole, from the server.
+    getText(link.getAttribute('href')).then(function (text) {
+      var value = JSON.parse(text);
+      var span = link.previousElementSibling;
+      span.textContent = JSON.stringify(value);
+      span.classList.remove('json-truncated');
+      link.remove();
+    }).catch(failed('load the whole string'));
   }
 
   // ---- Opening and closing ---------------------------------------------------
@@ -270,15 +307,13 @@
     }
   }
 
-  var DEPTHS = { expand: Infinity, collapse: 0, depth1: 1, depth2: 2, depth3: 3 };
-
   // ---- Keyboard -------------------------------------------------------------
 
   function visibleRows() {
     // Rows not inside a closed node. From the DOM, not from layout: offsetParent
     // forces a layout, and Chromium keeps a closed <details>' contents laid out
     // (content-visibility: hidden), so it is not null there.
-    return Array.prototype.filter.call(tree.querySelectorAll('summary, .json-leaf, .json-more'), function (row) {
+    return Array.prototype.filter.call(state.tree.querySelectorAll('summary, .json-leaf, .json-more'), function (row) {
       return !row.closest('details:not([open]) > .json-children');
     });
   }
@@ -290,47 +325,34 @@
     row.scrollIntoView({ block: 'nearest' });
   }
 
-  function onTreeKey(event) {
-    var row = event.target.closest('summary, .json-leaf, .json-more');
-    if (!row || event.altKey || event.ctrlKey || event.metaKey) { return; }
-    var node = row.classList.contains('json-more') ? null : nodeOfRow(row);
-    var rows, index;
-    switch (event.key) {
-      case 'ArrowDown':
-      case 'ArrowUp':
-        rows = visibleRows();
-        index = rows.indexOf(row) + (event.key === 'ArrowDown' ? 1 : -1);
-        focusRow(rows[Math.max(0, Math.min(rows.length - 1, index))]);
-        break;
-      case 'ArrowRight':
-        if (isContainer(node) && !node.open) { node.open = true; } else if (isContainer(node)) {
-          focusRow(node.querySelector(':scope > .json-children > *'));
-        }
-        break;
-      case 'ArrowLeft':
-        if (isContainer(node) && node.open) { node.open = false; } else {
-          var parent = node ? parentOf(node) : row.closest('details.json-node');
-          if (parent) { focusRow(rowOf(parent)); }
-        }
-        break;
-      case 'Home': rows = visibleRows(); focusRow(rows[0]); break;
-      case 'End': rows = visibleRows(); focusRow(rows[rows.length - 1]); break;
-      default:
-        if (node && runAction(keyActions[event.key], node)) { break; }
-        return;
+  function moveFocus(step) {
+    return function (target) {
+      var rows = visibleRows();
+      var index = rows.indexOf(target.row) + step;
+      focusRow(rows[Math.max(0, Math.min(rows.length - 1, index))]);
+    };
+  }
+
+  function openOrEnter(target) {
+    var node = target.node;
+    if (isContainer(node) && !node.open) { node.open = true; } else if (isContainer(node)) {
+      focusRow(node.querySelector(':scope > .json-children > *'));
     }
-    event.preventDefault();
+  }
+
+  function closeOrLeave(target) {
+    var node = target.node;
+    if (isContainer(node) && node.open) { node.open = false; return; }
+    var parent = node ? parentOf(node) : target.row.closest('details.json-node');
+    if (parent) { focusRow(rowOf(parent)); }
   }
 
   // ---- The node bar: path, copy buttons, subtree controls -------------------
 
-  var bar, barNode, hideTimer;
-  var keyActions = { c: 'copy-path', p: 'copy-pointer', v: 'copy-value', l: 'copy-link',
-    '*': 'expand', '-': 'collapse', '1': 'depth1', '2': 'depth2', '3': 'depth3' };
-
   function showBar(node) {
-    clearTimeout(hideTimer);
-    barNode = node;
+    var bar = state.bar;
+    clearTimeout(state.hideTimer);
+    state.barNode = node;
     // Hovered or focused before the idle decoration reached it: decorate now.
     var stamp = isContainer(node) ? null : node.querySelector('time.json-time:not([title])');
     if (stamp) { decorateTime(stamp); }
@@ -341,19 +363,20 @@
     pointer.textContent = '';
     placeBar(node);
     describe(node).then(function (paths) {
-      if (barNode !== node) { return; }
+      if (state.barNode !== node) { return; }
       path.textContent = paths.jq;
       pointer.textContent = paths.pointer || '/';
       placeBar(node);
-    }, function () { if (barNode === node) { path.textContent = '(path not available)'; } });
+    }, function () { if (state.barNode === node) { path.textContent = '(path not available)'; } });
   }
 
   function placeBar(node) {
     // The bar is positioned within .run-viewer: place it on the row's line,
     // at the tree's right edge.
+    var bar = state.bar;
     var rect = rowOf(node).getBoundingClientRect();
-    var treeRect = tree.getBoundingClientRect();
-    var origin = viewer.getBoundingClientRect();
+    var treeRect = state.tree.getBoundingClientRect();
+    var origin = state.viewer.getBoundingClientRect();
     bar.hidden = false;
     // Measured at the left edge: nearer the right, the bar would be squeezed to fit.
     bar.style.left = '0px';
@@ -362,8 +385,8 @@
   }
 
   function hideBarSoon() {
-    clearTimeout(hideTimer);
-    hideTimer = setTimeout(function () { bar.hidden = true; }, 400);
+    clearTimeout(state.hideTimer);
+    state.hideTimer = setTimeout(function () { state.bar.hidden = true; }, 400);
   }
 
   function copyPath(node, what) {
@@ -376,143 +399,189 @@
         try { link = linkTo(paths.pointer); } catch (error) { say('This node’s path holds a character no link can carry.'); return; }
         copy(link, 'a link to this node');
       }
-    }, function (error) { say('Could not work out the path (' + error.message + ').'); });
+    }, failed('work out the path'));
   }
 
-  function runAction(action, node) {
-    if (!action) { return false; }
-    if (action === 'copy-path') { copyPath(node, 'path'); }
-    if (action === 'copy-pointer') { copyPath(node, 'pointer'); }
-    if (action === 'copy-link') { copyPath(node, 'link'); }
-    if (action === 'copy-value') {
-      // From the server: exact integers, whole strings, parts not yet loaded.
-      getText(withParam(withParam(urls.raw, 'at', atOf(node)), 'pretty', '1')).then(
-        function (text) { copy(text, 'the value as JSON'); },
-        function (error) { say('Could not fetch the value (' + error.message + ').'); }
-      );
-    }
-    if (action in DEPTHS) {
-      if (!isContainer(node)) { return false; }
-      setDepth(node, DEPTHS[action]);
-    }
-    return true;
+  function copyValue(node) {
+    // From the server: exact integers, whole strings, parts not yet loaded.
+    getText(withParam(withParam(state.urls.raw, 'at', atOf(node)), 'pretty', '1')).then(
+      function (text) { copy(text, 'the value as JSON'); },
+      failed('fetch the value')
+    );
   }
 
   // ---- Filter ---------------------------------------------------------------
 
   // Matches come from the server in pages of positions, fetched as stepping
   // reaches them, so the count and stepping cover the whole record.
-  var search = { query: '', total: 0, current: -1, pages: {}, pageSize: 1 };
-  var searchTimer;
+  function newSearch(query) { return { query: query, total: 0, current: -1, pages: {}, pageSize: 1 }; }
 
   function matchAt(index) {
+    var search = state.search;
     var offset = Math.floor(index / search.pageSize) * search.pageSize;
     var page = search.pages[offset];
     if (page) { return Promise.resolve(page[index - offset]); }
-    var query = search.query;
-    return getText(withParam(withParam(urls.search, 'q', query), 'offset', offset)).then(function (text) {
+    return getText(withParam(withParam(state.urls.search, 'q', search.query), 'offset', offset)).then(function (text) {
       var result = JSON.parse(text);
-      if (query === search.query) { search.pages[offset] = result.nodes; }
+      search.pages[offset] = result.nodes;
       return result.nodes[index - offset];
     });
   }
 
   function showMatch(index) {
+    var search = state.search;
     if (!search.total) { return; }
     search.current = (index + search.total) % search.total;
     var wanted = search.current;
-    viewer.querySelector('.filter-count').textContent =
+    state.viewer.querySelector('.filter-count').textContent =
       (wanted + 1).toLocaleString() + ' of ' + search.total.toLocaleString();
     matchAt(wanted).then(function (at) {
-      if (wanted === search.current && at !== undefined) { show(at, 'json-hit'); }
-    });
+      if (search === state.search && wanted === search.current && at !== undefined) { show(at, 'json-hit'); }
+    }, failed('load that match'));
   }
 
   function runSearch(query) {
-    var count = viewer.querySelector('.filter-count');
-    search = { query: query, total: 0, current: -1, pages: {}, pageSize: 1 };
+    var count = state.viewer.querySelector('.filter-count');
+    var search = state.search = newSearch(query);
     if (!query) {
       count.textContent = '';
-      tree.querySelectorAll('.json-hit').forEach(function (el) { el.classList.remove('json-hit'); });
+      state.tree.querySelectorAll('.json-hit').forEach(function (el) { el.classList.remove('json-hit'); });
       return;
     }
     count.textContent = 'Searching…';
-    getText(withParam(urls.search, 'q', query)).then(function (text) {
-      if (query !== search.query) { return; }
+    getText(withParam(state.urls.search, 'q', query)).then(function (text) {
+      if (search !== state.search) { return; }
       var result = JSON.parse(text);
       search.total = result.count;
       search.pageSize = Math.max(1, result.nodes.length);
       search.pages[0] = result.nodes;
       if (!search.total) { count.textContent = 'No matches'; return; }
       showMatch(0);
-    }, function (error) { count.textContent = 'Search failed (' + error.message + ')'; });
+    }).catch(function (error) {
+      if (search === state.search) { count.textContent = 'Search failed (' + error.message + ')'; }
+    });
   }
 
   // ---- Raw view ---------------------------------------------------------------
 
-  var RAW_SHOWN_CHARS = 2000000;
-
   function toggleRaw(button) {
-    var raw = viewer.querySelector('.raw-view');
+    var raw = state.viewer.querySelector('.raw-view');
     var showRaw = raw.hidden;
     raw.hidden = !showRaw;
-    tree.hidden = showRaw;
+    state.tree.hidden = showRaw;
     button.setAttribute('aria-pressed', String(showRaw));
     button.textContent = showRaw ? 'Tree view' : 'Raw JSON view';
-    if (showRaw && !raw.dataset.loaded) {
-      raw.dataset.loaded = 'true';
+    if (showRaw && !state.rawRequested) {
+      state.rawRequested = true;
       var pre = raw.querySelector('pre');
       pre.textContent = 'Loading…';
-      getText(withParam(urls.raw, 'pretty', '1')).then(function (text) {
-        raw.fullText = text;
+      getText(withParam(state.urls.raw, 'pretty', '1')).then(function (text) {
+        state.rawText = text;
         pre.textContent = text.length > RAW_SHOWN_CHARS ? text.slice(0, RAW_SHOWN_CHARS) : text;
         if (text.length > RAW_SHOWN_CHARS) {
           say('The raw view shows the first ' + RAW_SHOWN_CHARS.toLocaleString() + ' of ' +
             text.length.toLocaleString() + ' characters; Copy all and Download have everything.');
         }
-      }, function (error) { pre.textContent = 'Could not load the raw JSON (' + error.message + ').'; });
+      }, function (error) {
+        state.rawRequested = false;  // showing the raw view again tries again
+        pre.textContent = 'Could not load the raw JSON (' + error.message + ').';
+      });
     }
+  }
+
+  // ---- Actions ------------------------------------------------------------------
+
+  // Everything a control or a key can do, by name: buttons name an action in
+  // data-tree-action, links and keys are mapped to one, and run() is the one
+  // dispatcher. An action gets a target: {node, row, control, whole} — the
+  // node bar's node, the focused row's node, or for the toolbar the root with
+  // `whole` set. It returns false when it does not apply there, so a key
+  // keeps its default.
+
+  function onNode(act) {
+    return function (target) {
+      if (!target.node) { return false; }
+      act(target.node);
+    };
+  }
+
+  function toDepth(depth) {
+    return function (target) {
+      if (!isContainer(target.node)) { return false; }
+      setDepth(target.node, depth);
+      if (target.whole) { target.node.open = true; }  // the whole tree keeps its top level in view
+    };
+  }
+
+  var ACTIONS = {
+    'copy-path': onNode(function (node) { copyPath(node, 'path'); }),
+    'copy-pointer': onNode(function (node) { copyPath(node, 'pointer'); }),
+    'copy-link': onNode(function (node) { copyPath(node, 'link'); }),
+    'copy-value': onNode(copyValue),
+    'expand': toDepth(Infinity),
+    'collapse': toDepth(0),
+    'depth1': toDepth(1),
+    'depth2': toDepth(2),
+    'depth3': toDepth(3),
+    'next': function () { showMatch(state.search.current + 1); },
+    'previous': function () { showMatch(state.search.current - 1); },
+    'raw': function (target) { toggleRaw(target.control); },
+    'copy-all': function () { if (state.rawText) { copy(state.rawText, 'the whole record'); } },
+    'more': function (target) {
+      var details = target.control.closest('details.json-node');
+      loadMore(target.control).then(function (loaded) { if (loaded && details) { focusRow(rowOf(details)); } });
+    },
+    'show-all': function (target) { showAll(target.control); },
+    'row-down': moveFocus(1),
+    'row-up': moveFocus(-1),
+    'row-first': function () { focusRow(visibleRows()[0]); },
+    'row-last': function () { var rows = visibleRows(); focusRow(rows[rows.length - 1]); },
+    'open': openOrEnter,
+    'close': closeOrLeave
+  };
+
+  var KEYS = {
+    ArrowDown: 'row-down', ArrowUp: 'row-up', Home: 'row-first', End: 'row-last',
+    ArrowRight: 'open', ArrowLeft: 'close',
+    c: 'copy-path', p: 'copy-pointer', v: 'copy-value', l: 'copy-link',
+    '*': 'expand', '-': 'collapse', '1': 'depth1', '2': 'depth2', '3': 'depth3'
+  };
+
+  function run(name, target) {
+    // Whether the action `name` ran.
+    var action = Object.prototype.hasOwnProperty.call(ACTIONS, name) ? ACTIONS[name] : null;
+    return action !== null && action(target) !== false;
   }
 
   // ---- Wiring -------------------------------------------------------------------
 
   function onClick(event) {
     var more = event.target.closest('a.json-more');
-    if (more && tree.contains(more)) {
-      event.preventDefault();
-      var details = more.closest('details.json-node');
-      loadMore(more).then(function () { if (details) { focusRow(rowOf(details)); } });
-      return;
-    }
-    var showAll = event.target.closest('a.json-show-all');
-    if (showAll) {
-      event.preventDefault();
-      getText(showAll.getAttribute('href')).then(function (text) {
-        var value = JSON.parse(text);
-        var span = showAll.previousElementSibling;
-        span.textContent = JSON.stringify(value);
-        span.classList.remove('json-truncated');
-        showAll.remove();
-      });
-      return;
-    }
+    var showAllLink = event.target.closest('a.json-show-all');
     var control = event.target.closest('[data-tree-action]');
-    if (control) {
-      var action = control.getAttribute('data-tree-action');
-      if (control.closest('.node-bar')) { runAction(action, barNode); return; }
-      if (action === 'raw') { toggleRaw(control); }
-      if (action === 'next') { showMatch(search.current + 1); }
-      if (action === 'previous') { showMatch(search.current - 1); }
-      if (action === 'copy-all') {
-        var raw = viewer.querySelector('.raw-view');
-        if (raw.fullText) { copy(raw.fullText, 'the whole record'); }
-      }
-      if (action in DEPTHS) {
-        var root = tree.querySelector('details.json-node');
-        setDepth(root, DEPTHS[action]);
-        root.open = true;  // the whole tree keeps its top level in view
-      }
+    if (more && state.tree.contains(more)) {
+      event.preventDefault();
+      run('more', { control: more });
+    } else if (showAllLink) {
+      event.preventDefault();
+      run('show-all', { control: showAllLink });
+    } else if (control) {
+      var name = control.getAttribute('data-tree-action');
+      var inBar = Boolean(control.closest('.node-bar'));
+      run(name, { node: inBar ? state.barNode : rootNode(), control: control, whole: !inBar });
     }
+  }
+
+  function onTreeKey(event) {
+    var row = event.target.closest('summary, .json-leaf, .json-more');
+    if (!row || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var node = row.classList.contains('json-more') ? null : nodeOfRow(row);
+    if (run(KEYS[event.key], { node: node, row: row })) { event.preventDefault(); }
+  }
+
+  function onRowEntered(event) {
+    var row = event.target.closest('summary, .json-leaf');
+    if (row) { showBar(nodeOfRow(row)); }
   }
 
   function onToggle(event) {
@@ -523,13 +592,35 @@
     }
   }
 
+  function onFilterInput() {
+    clearTimeout(state.searchTimer);
+    state.searchTimer = setTimeout(function () { runSearch(state.filter.value.trim()); }, 200);
+  }
+
+  function onFilterKey(event) {
+    if (event.key !== 'Enter') { return; }
+    event.preventDefault();
+    var query = state.filter.value.trim();
+    if (query !== state.search.query) { clearTimeout(state.searchTimer); runSearch(query); return; }
+    run(event.shiftKey ? 'previous' : 'next', {});
+  }
+
+  function onPageKey(event) {
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+    if (event.key === '/' && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      state.filter.focus();
+      state.filter.select();
+    }
+  }
+
   function followHash() {
     // The fragment is a JSON Pointer; the server knows where it leads.
     var hash = location.hash.slice(1);
     if (hash === '' || hash[0] !== '/') { return; }
     var pointer;
     try { pointer = decodeURIComponent(hash); } catch (error) { return; }
-    getText(withParam(urls.locate, 'pointer', pointer)).then(function (text) {
+    getText(withParam(state.urls.locate, 'pointer', pointer)).then(function (text) {
       return show(JSON.parse(text).at, 'json-target');
     }, function (error) {
       say(error.message === 'HTTP 404' ? 'Nothing at ' + pointer + ' in this record.' :
@@ -540,50 +631,29 @@
   }
 
   function init() {
-    viewer = document.querySelector('.run-viewer');
+    var viewer = document.querySelector('.run-viewer');
     if (!viewer) { return; }
-    tree = viewer.querySelector('.json-tree');
-    status = viewer.querySelector('.viewer-status');
-    bar = viewer.querySelector('.node-bar');
-    urls = { tree: viewer.dataset.treeUrl, search: viewer.dataset.searchUrl, raw: viewer.dataset.rawUrl,
+    state.viewer = viewer;
+    state.tree = viewer.querySelector('.json-tree');
+    state.status = viewer.querySelector('.viewer-status');
+    state.bar = viewer.querySelector('.node-bar');
+    state.filter = viewer.querySelector('.filter-input');
+    state.urls = { tree: viewer.dataset.treeUrl, search: viewer.dataset.searchUrl, raw: viewer.dataset.rawUrl,
       locate: viewer.dataset.locateUrl };
     viewer.querySelectorAll('[data-needs-js]').forEach(function (el) { el.hidden = false; });
-    afterFirstPaint(function () { decorate(tree); });
+    afterFirstPaint(function () { decorate(state.tree); });
 
     viewer.addEventListener('click', onClick);
-    tree.addEventListener('toggle', onToggle, true);  // toggle does not bubble
-    tree.addEventListener('keydown', onTreeKey);
-    tree.addEventListener('mouseover', function (event) {
-      var row = event.target.closest('summary, .json-leaf');
-      if (row) { showBar(nodeOfRow(row)); }
-    });
-    tree.addEventListener('focusin', function (event) {
-      var row = event.target.closest('summary, .json-leaf');
-      if (row) { showBar(nodeOfRow(row)); }
-    });
-    tree.addEventListener('mouseleave', hideBarSoon);
-    bar.addEventListener('mouseenter', function () { clearTimeout(hideTimer); });
-    bar.addEventListener('mouseleave', hideBarSoon);
-
-    var filter = viewer.querySelector('.filter-input');
-    filter.addEventListener('input', function () {
-      clearTimeout(searchTimer);
-      searchTimer = setTimeout(function () { runSearch(filter.value.trim()); }, 200);
-    });
-    filter.addEventListener('keydown', function (event) {
-      if (event.key !== 'Enter') { return; }
-      event.preventDefault();
-      if (filter.value.trim() !== search.query) { clearTimeout(searchTimer); runSearch(filter.value.trim()); return; }
-      showMatch(search.current + (event.shiftKey ? -1 : 1));
-    });
-    document.addEventListener('keydown', function (event) {
-      var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
-      if (event.key === '/' && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
-        event.preventDefault();
-        filter.focus();
-        filter.select();
-      }
-    });
+    state.tree.addEventListener('toggle', onToggle, true);  // toggle does not bubble
+    state.tree.addEventListener('keydown', onTreeKey);
+    state.tree.addEventListener('mouseover', onRowEntered);
+    state.tree.addEventListener('focusin', onRowEntered);
+    state.tree.addEventListener('mouseleave', hideBarSoon);
+    state.bar.addEventListener('mouseenter', function () { clearTimeout(state.hideTimer); });
+    state.bar.addEventListener('mouseleave', hideBarSoon);
+    state.filter.addEventListener('input', onFilterInput);
+    state.filter.addEventListener('keydown', onFilterKey);
+    document.addEventListener('keydown', onPageKey);
     window.addEventListener('hashchange', followHash);
     followHash();
   }

@@ -66,6 +66,27 @@ def test_placeholders_load_when_opened_and_more_links_load_the_next_page(wide):
     expect(node(wide, "/trace/150/args/text")).to_have_count(1)
 
 
+def test_failed_requests_say_so_and_leave_the_link_to_try_again(wide):
+    errors: list[str] = []
+    wide.on("pageerror", lambda error: errors.append(str(error)))
+    wide.route("**/tree?*", lambda route: route.fulfill(status=500, body="boom"))
+    more = node(wide, "/trace").locator("> .json-children > a.json-more")
+    more.click()
+    expect(wide.locator(".viewer-status")).to_have_text("Could not load more of the record (HTTP 500).")
+    expect(more).to_have_text("Could not load (HTTP 500); try again")
+    wide.unroute("**/tree?*")
+    more.click()
+    expect(node(wide, "/trace/199")).to_have_count(1)
+    wide.route("**/raw?*", lambda route: route.abort())  # no answer at all
+    show_all = node(wide, "/log").locator("a.json-show-all")
+    show_all.click()
+    expect(wide.locator(".viewer-status")).to_have_text("Could not load the whole string (no connection).")
+    wide.unroute("**/raw?*")
+    show_all.click()
+    expect(show_all).to_have_count(0)
+    assert errors == []
+
+
 def test_expand_all_opens_what_is_loaded_and_says_what_it_left_closed(live_server, page, settings):
     settings.TREE_NODE_BUDGET = 300
     page.goto(f"{live_server.url}/runs/run_wide/")

@@ -24,12 +24,16 @@ run: $(READY) ## Start the dashboard on http://127.0.0.1:8000 (sample Archal API
 TEST_WORKERS ?= auto
 
 .PHONY: test
-test: $(READY) lint ## Run every test (browser tests too when Chromium is installed)
+test: $(READY) lint typecheck ## Run every test (browser tests too when Chromium is installed)
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(READY) ## Check the code with ruff (likely bugs, unused and unsorted imports)
 	$(PY) -m ruff check .
+
+.PHONY: typecheck
+typecheck: $(READY) ## Check the types of runs/ and archal_dash/ with mypy (settings: pyproject.toml)
+	$(PY) -m mypy runs archal_dash
 
 .PHONY: sample-api
 sample-api: $(READY) ## Serve only the sample Archal API on :8765
@@ -51,7 +55,7 @@ bench: $(READY) ## Print the viewer's performance table (FILES="a.json b.json" t
 
 .PHONY: clean
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
+	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis staticfiles
 
 .PHONY: help
 help: ## List the targets

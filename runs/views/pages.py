@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from runs import lookups
-from runs.errors import outcome_page, run_id_problem
+from runs.errors import NOT_STORED, outcome_page, problem_page, run_id_problem
 from runs.forms import RunLookupForm
 from runs.models import Lookup
 from runs.outcomes import banner
@@ -69,7 +69,9 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
         return outcome_page(request, run_id, answer.outcome)
     if part:
         return subtree_json(request, answer.parsed)
-    return _json_file(answer.body(), run_id, download=bool(request.GET.get("download")))
+    if (body := answer.body()) is None:  # the stored copy was trimmed since it was read
+        return problem_page(request, NOT_STORED, run_id)
+    return _json_file(body, run_id, download=bool(request.GET.get("download")))
 
 
 RUN_PAGES = ("/", "/raw", "/tree", "/search", "/locate", "/steps", "/table", "/markdown")
@@ -100,7 +102,7 @@ def _run_context(answer: lookups.Answer, parsed: ParsedRecord) -> dict[str, obje
     }
 
 
-def _json_file(body: bytes | None, run_id: str, download: bool) -> HttpResponse:
+def _json_file(body: bytes, run_id: str, download: bool) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     if download:
         # A str whenever as_attachment is true; the stub's return type is str | None.

@@ -414,7 +414,7 @@
 
   // Matches come from the server in pages of positions, fetched as stepping
   // reaches them, so the count and stepping cover the whole record.
-  function newSearch(query) { return { query: query, total: 0, current: -1, pages: {}, pageSize: 1 }; }
+  function newSearch(query) { return { query: query, total: 0, current: -1, pages: {}, pageSize: 1, failed: false }; }
 
   function matchAt(index) {
     var search = state.search;
@@ -458,7 +458,10 @@
       if (!search.total) { count.textContent = 'No matches'; return; }
       showMatch(0);
     }).catch(function (error) {
-      if (search === state.search) { count.textContent = 'Search failed (' + error.message + ')'; }
+      if (search !== state.search) { return; }
+      search.failed = true;  // Enter searches again
+      count.textContent = 'Search failed';
+      failed('search the record')(error);
     });
   }
 
@@ -601,7 +604,7 @@
     if (event.key !== 'Enter') { return; }
     event.preventDefault();
     var query = state.filter.value.trim();
-    if (query !== state.search.query) { clearTimeout(state.searchTimer); runSearch(query); return; }
+    if (query !== state.search.query || state.search.failed) { clearTimeout(state.searchTimer); runSearch(query); return; }
     run(event.shiftKey ? 'previous' : 'next', {});
   }
 

@@ -87,6 +87,17 @@ def test_failed_requests_say_so_and_leave_the_link_to_try_again(wide):
     assert errors == []
 
 
+def test_a_failed_search_says_so_and_enter_searches_again(wide):
+    wide.route("**/search?*", lambda route: route.fulfill(status=500, body="boom"))
+    wide.locator("#tree-filter").fill("message 4999")
+    expect(wide.locator(".filter-count")).to_have_text("Search failed")
+    expect(wide.locator(".viewer-status")).to_have_text("Could not search the record (HTTP 500).")
+    wide.unroute("**/search?*")
+    wide.locator("#tree-filter").press("Enter")
+    expect(wide.locator(".filter-count")).to_have_text("1 of 1")
+    expect(node(wide, "/trace/4999/args/text")).to_have_class(re.compile("json-hit"))
+
+
 def test_expand_all_opens_what_is_loaded_and_says_what_it_left_closed(live_server, page, settings):
     settings.TREE_NODE_BUDGET = 300
     page.goto(f"{live_server.url}/runs/run_wide/")

@@ -46,4 +46,16 @@ def looks_like_markdown(text: str) -> bool:
 def render_markdown(text: str) -> tuple[SafeString, bool]:
     """The HTML of `text` as Markdown, and whether it was cut at MARKDOWN_CHARS."""
     cut = len(text) > MARKDOWN_CHARS
-    return mark_safe(_markdown.render(text[:MARKDOWN_CHARS])), cut  # raw HTML off: markdown-it escapes it
+    tokens = _markdown.parse(text[:MARKDOWN_CHARS])
+    _headings_from(2, tokens)
+    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    return mark_safe(html), cut  # raw HTML off: markdown-it escaped it
+
+
+def _headings_from(top: int, tokens: list[Token]) -> None:
+    """Renumber the headings so the highest is an h`top` and no level is skipped: they sit under
+    the page's own h1, in order (levels ranked: h3, h4, h6 become h2, h3, h4)."""
+    headings = [token for token in tokens if token.type in ("heading_open", "heading_close")]
+    levels = sorted({token.tag for token in headings})
+    for token in headings:
+        token.tag = f"h{min(6, top + levels.index(token.tag))}"

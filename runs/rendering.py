@@ -137,8 +137,8 @@ class _TreeWriter:
                 append(
                     f'<details class="json-node json-{kind}" data-i="{position}"'
                     f'{" open" if opened else ""}><summary>{key_part}'
-                    f'<span class="json-count">{count_label(node)}</span>{self.table_link(node, own_at)}{summary}</summary>'
-                    '<div class="json-children">'
+                    f'<span class="json-count">{count_label(node)}</span>{summary}</summary>'
+                    f'<div class="json-children">{self.table_link(node, own_at)}'
                 )
                 if loaded:
                     stack.append("</div></details>")
@@ -174,10 +174,11 @@ class _TreeWriter:
             stack.append(self.more_link(at, low, start))
 
     def table_link(self, node: dict | list, at: str) -> str:
-        """A link to an array of objects as a table (runs/table.py); "" for anything else."""
+        """A link to an array of objects as a table (runs/table.py), first among its children (a
+        <summary> may hold nothing focusable); "" for anything else."""
         if not self.links.table or not isinstance(node, list) or not mostly_objects(node):
             return ""
-        return f'<a class="json-table-link" href="{escape(self.links.table)}?at={at}">Table</a>'
+        return f'<a class="json-table-link" href="{escape(self.links.table)}?at={at}">Show as a table</a>'
 
     def more_link(self, at: str, start: int, end: int, placeholder: bool = False) -> str:
         """A link that loads children [start, end) of the container at positions `at`."""

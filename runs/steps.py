@@ -161,6 +161,7 @@ def _number(value: object) -> TypeGuard[int | float]:
 PAGE_SIZE = 100
 KINDS_LISTED = 50  # kinds offered by the filter; a trace of a thousand kinds has no useful list
 TIMELINE_UNITS = 1000  # the width of a timeline bar's SVG viewBox
+MIN_BAR_UNITS = 4  # an instant still shows
 
 
 @dataclass(frozen=True)
@@ -191,15 +192,16 @@ class StepsPage:
 
     def bars(self) -> list[tuple[Step, float | None, float | None]]:
         """(step, x, width) of each step's bar on a timeline TIMELINE_UNITS wide; None where
-        the step has no start (width at least 2 units, so an instant shows)."""
+        the step has no start."""
         rows: list[tuple[Step, float | None, float | None]] = []
         for step in self.steps:
             if step.start_ms is None or not self.span_ms:
                 rows.append((step, None, None))
                 continue
             x = step.start_ms / self.span_ms * TIMELINE_UNITS
-            width = max(2.0, (step.duration_ms or 0) / self.span_ms * TIMELINE_UNITS)
-            rows.append((step, round(min(x, TIMELINE_UNITS - 2), 1), round(min(width, TIMELINE_UNITS - x), 1)))
+            width = max(MIN_BAR_UNITS, (step.duration_ms or 0) / self.span_ms * TIMELINE_UNITS)
+            x = max(0.0, min(x, TIMELINE_UNITS - MIN_BAR_UNITS))  # a step before the first one: at the start
+            rows.append((step, round(x, 1), round(min(width, TIMELINE_UNITS - x), 1)))
         return rows
 
     def as_json(self) -> dict[str, object]:

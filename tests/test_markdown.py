@@ -47,9 +47,14 @@ def test_the_tree_offers_markdown_and_the_page_renders_it(client, served):
     assert f'<a class="json-markdown" href="/runs/{run_id}/markdown?at=0">Rendered</a>' in page
     assert page.count("json-markdown") == 1
     fragment = client.get(markdown_url(run_id), {"at": "0", "fragment": "1"}).content.decode()
-    assert "<h3>Refund processed</h3>" in fragment and "<strong>Customer:</strong>" in fragment
+    assert "<h2>Refund processed</h2>" in fragment and "<strong>Customer:</strong>" in fragment
     whole = client.get(markdown_url(run_id), {"pointer": "/output"})
-    assert whole.status_code == 200 and b"<h3>Refund processed</h3>" in whole.content and b"breadcrumbs" in whole.content
+    assert whole.status_code == 200 and b"<h2>Refund processed</h2>" in whole.content and b"breadcrumbs" in whole.content
+
+
+def test_headings_start_under_the_pages_own_and_keep_their_order():
+    html, _cut = render_markdown("### Three\n\n#### Four\n\n###### Six\n\n### Three again")
+    assert html.split() == "<h2>Three</h2> <h3>Four</h3> <h4>Six</h4> <h2>Three again</h2>".split()
 
 
 def test_not_a_string_or_not_there_says_so(client, served):

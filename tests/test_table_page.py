@@ -69,7 +69,7 @@ def test_hostile_keys_and_values_are_escaped(client, served):
 def test_arrays_of_objects_in_the_tree_link_to_their_table(client, served):
     run_id = served("run_table", {"calls": [{"a": 1}, {"a": 2}], "numbers": [1, 2, 3], "mixed": [1, "x", {"a": 1}]})
     html = client.get(reverse("runs:detail", kwargs={"run_id": run_id})).content.decode()
-    assert f'<a class="json-table-link" href="/runs/{run_id}/table?at=0">Table</a>' in html
+    assert f'<div class="json-children"><a class="json-table-link" href="/runs/{run_id}/table?at=0">Show as a table</a>' in html
     assert html.count("json-table-link") == 1
     followed = client.get(f"/runs/{run_id}/table", {"at": "0", "format": "json"}).json()
     assert (followed["pointer"], followed["columns"]) == ("/calls", ["a"])

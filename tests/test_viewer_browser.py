@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from runs.paths import json_pointer
+from sample_api.records import build_record
 from tests.fake_archal import AWKWARD_KEYS, RECORDS
 from tests.tree_nodes import node_selector
 
@@ -229,8 +230,16 @@ def test_pages_load_nothing_from_other_hosts(live_server, page):
     assert requested and all(url.startswith(live_server.url) for url in requested)
 
 
-@pytest.mark.parametrize("path", ["/", "/runs/run_wide/", "/runs/run_missing/"])
-def test_axe_finds_no_accessibility_violations(live_server, page, path):
+SAMPLE_RUN = "run_c5w9r2d6ht"  # failed, with criteria and a trace: every region of the run page
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/runs/run_wide/", "/runs/run_missing/", f"/runs/{SAMPLE_RUN}/", f"/runs/{SAMPLE_RUN}/steps",
+    f"/runs/{SAMPLE_RUN}/table?pointer=/criteria", f"/runs/{SAMPLE_RUN}/markdown?pointer=/output",
+])
+def test_axe_finds_no_accessibility_violations(live_server, page, served, path):
+    served(SAMPLE_RUN, build_record(SAMPLE_RUN))
+    page.goto(f"{live_server.url}/runs/{SAMPLE_RUN}/")  # stored, for the parts read from the stored copy
     page.goto(f"{live_server.url}{path}")
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()

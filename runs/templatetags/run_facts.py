@@ -80,3 +80,20 @@ def ago(moment: datetime | None) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"
+
+
+@register.filter
+def clock(milliseconds: float | None) -> str:
+    """A step's start from the first step's, precise at any length: 850 → "+850 ms", 12345 →
+    "+12.3 s", 3845000 → "+1:04:05"."""
+    if milliseconds is None:
+        return ""
+    sign = "-" if milliseconds < 0 else "+"
+    milliseconds = abs(milliseconds)
+    if milliseconds < 60_000:
+        return sign + duration(milliseconds)
+    minutes, seconds = divmod(milliseconds / 1000, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    if hours:
+        return f"{sign}{hours:,}:{minutes:02d}:{int(seconds):02d}"
+    return f"{sign}{minutes}:{seconds:04.1f}"

@@ -20,12 +20,14 @@ run: $(READY) ## Start the dashboard on http://127.0.0.1:8000 (sample Archal API
 	$(PY) -m sample_api.run_dashboard
 
 # Tests run in parallel, one process per CPU (pytest-xdist; each has its own test
-# database, servers and browser). TEST_WORKERS=0: all in this process.
+# database, servers and browser); an idle process takes tests from a busy one's
+# queue (worksteal), so one slow file does not hold up the end. More processes
+# than CPUs was slower here. TEST_WORKERS=0: all in this process.
 TEST_WORKERS ?= auto
 
 .PHONY: test
 test: $(READY) lint typecheck ## Run every test (browser tests too when Chromium is installed)
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(READY) ## Check the code with ruff (likely bugs, unused and unsorted imports)

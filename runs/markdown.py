@@ -33,7 +33,7 @@ def _link_open(self: RendererHTML, tokens: list[Token], idx: int, options: Optio
     return self.renderToken(tokens, idx, options, env)
 
 
-_markdown = MarkdownIt("commonmark", {"html": False}).disable("image")
+_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).disable("image")
 _markdown.validateLink = _http_only  # type: ignore[method-assign]  # markdown-it-py's documented hook
 _markdown.add_render_rule("link_open", _link_open)
 

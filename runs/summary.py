@@ -32,6 +32,16 @@ class Criterion:
     explanation: Fact | None
     evidence: tuple[str, ...]  # JSON Pointers into the record
 
+    @property
+    def label(self) -> str | None:
+        """The description as shown: without the "[D]"/"[P]" tag the kind already says."""
+        if self.description is None:
+            return None
+        text = str(self.description.value)
+        for tag in ("[D]", "[P]"):
+            text = text.removeprefix(tag).removesuffix(tag)
+        return text.strip()
+
 
 @dataclass(frozen=True)
 class Summary:

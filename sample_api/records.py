@@ -30,6 +30,8 @@ DATA = Path(__file__).resolve().parent / "data"
 # Small to large, the order in which to show them to a newcomer.
 SAMPLE_RUN_IDS: tuple[str, ...] = (
     "run_2m8q4v1kza",  # passed: Slack welcome for a new hire (tiny)
+    "run_q7m4z8c1lf",  # passed, one [P] check failed: Slack incident update (camelCase export, JSON bodies as text)
+    "run_b9x2w5t3jd",  # errored: rate-limited migration (result/checks/events spellings, a Markdown report)
     "run_c5w9r2d6ht",  # failed: Stripe duplicate-charge refund goes wrong
     "run_7f3k2m9xq1",  # passed: GitHub issue triage plus a Slack summary
     "run_k8d3x0p6nb",  # errored: Jira to Linear migration hits a rate limit and crashes

@@ -62,3 +62,8 @@ def test_not_a_string_or_not_there_says_so(client, served):
     client.get(reverse("runs:detail", kwargs={"run_id": run_id}))
     assert client.get(markdown_url(run_id), {"pointer": "/n"}).status_code == 400
     assert client.get(markdown_url(run_id), {"pointer": "/nope"}).status_code == 404
+
+
+def test_tables_and_strikethrough_render():
+    html, _cut = render_markdown("| a | b |\n|---|---|\n| 1 | ~~2~~ |\n")
+    assert "<table>" in html and "<s>2</s>" in html

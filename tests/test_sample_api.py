@@ -111,3 +111,20 @@ def test_make_run_launcher_serves_sample_runs_without_a_token(tmp_path):
     assert "ARCHAL_TOKEN is not set" in output
     assert "Sign-in is off (REQUIRE_LOGIN=false)" in output
     assert f"http://127.0.0.1:{port}/runs/{SAMPLE_RUN_IDS[0]}/" in output
+
+
+def test_the_samples_exercise_every_part_of_the_run_page():
+    from runs.markdown import looks_like_markdown
+    from runs.summary import summarise
+
+    spellings = {"run_c5w9r2d6ht": "/status", "run_q7m4z8c1lf": "/status", "run_b9x2w5t3jd": "/result"}
+    for run_id, status_at in spellings.items():
+        summary = summarise(build_record(run_id))
+        assert summary.status.pointer == status_at
+        assert summary.failed_criteria and summary.failed_step_count and summary.score and summary.threshold
+        assert any(criterion.evidence for criterion in summary.failed_criteria)
+    camel = build_record("run_q7m4z8c1lf")
+    assert summarise(camel).score.pointer == "/satisfactionScore"  # camelCase
+    assert json.loads(camel["steps"][2]["response"]["body"])["ok"] is True  # JSON inside a string
+    assert looks_like_markdown(build_record("run_b9x2w5t3jd")["report"])
+    assert looks_like_markdown(build_record("run_c5w9r2d6ht")["output"])

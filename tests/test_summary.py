@@ -185,3 +185,9 @@ def test_steps_of_any_array_keep_their_indices_and_the_first_steps_time():
     assert [(s.index, s.pointer, s.kind) for s in steps] == [
         (0, "/list/0", "a"), (1, "/list/1", None), (2, "/list/2", "b"), (3, "/list/3", "c")]
     assert [s.start_ms for s in read_steps(items, "/list", 2, 4)] == [1500.0, None]
+
+
+def test_a_criterions_label_drops_the_kind_tag_the_badge_already_shows():
+    summary = summarise({"checks": [{"title": "[D] PAY-1441 exists", "result": "fail"}, {"title": "Plain", "ok": True}]})
+    assert [(c.kind, c.label) for c in summary.criteria] == [("D", "PAY-1441 exists"), (None, "Plain")]
+    assert summary.criteria[0].description.value == "[D] PAY-1441 exists"  # the record's own words, linked

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeGuard
 
+from runs.paging import PAGE_SIZE, Paged, page_start
 from runs.paths import json_pointer
 from runs.roles import MISSING, Fact, arrays_near_top, names_of, value_of
 from runs.verdicts import is_failure_word
@@ -158,14 +159,13 @@ def _number(value: object) -> TypeGuard[int | float]:
 
 # --- A page of steps (/runs/<id>/steps) ------------------------------------------
 
-PAGE_SIZE = 100
 KINDS_LISTED = 50  # kinds offered by the filter; a trace of a thousand kinds has no useful list
 TIMELINE_UNITS = 1000  # the width of a timeline bar's SVG viewBox
 MIN_BAR_UNITS = 4  # an instant still shows
 
 
 @dataclass(frozen=True)
-class StepsPage:
+class StepsPage(Paged):
     """What /steps shows, as HTML or as JSON: one page of the steps that pass the filters."""
 
     pointer: str
@@ -179,16 +179,8 @@ class StepsPage:
     kind: str | None
 
     @property
-    def previous_offset(self) -> int:
-        return max(0, self.offset - PAGE_SIZE)
-
-    @property
-    def next_offset(self) -> int | None:
-        return self.offset + PAGE_SIZE if self.offset + PAGE_SIZE < self.total else None
-
-    @property
-    def last_shown(self) -> int:
-        return self.offset + len(self.steps)
+    def shown(self) -> int:
+        return len(self.steps)
 
     def bars(self) -> list[tuple[Step, float | None, float | None]]:
         """(step, x, width) of each step's bar on a timeline TIMELINE_UNITS wide; None where
@@ -220,7 +212,7 @@ def page_of_steps(
     """Page `offset // PAGE_SIZE` of the `steps` (read_steps of the array at `pointer`) that
     failed (`errors_only`) and are of `kind`."""
     chosen = [step for step in steps if (not errors_only or step.failed) and (kind is None or step.kind == kind)]
-    offset = max(0, min(offset, len(chosen) - 1)) // PAGE_SIZE * PAGE_SIZE if chosen else 0
+    offset = page_start(offset, len(chosen))
     ends = [step.start_ms + (step.duration_ms or 0) for step in steps if step.start_ms is not None]
     return StepsPage(
         pointer=pointer,

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runs.node_html import preview_text
+from runs.paging import PAGE_SIZE, Paged, page_start
 from runs.paths import json_pointer
 
-PAGE_SIZE = 100
 MAX_COLUMNS = 12
 COLUMN_SHARE = 0.2  # a key becomes a column when at least this share of the items have it
 KEYS_COUNTED = 10_000  # items whose keys choose the columns: work bounded on huge arrays
@@ -32,7 +32,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class TablePage:
+class TablePage(Paged):
     pointer: str
     total: int
     offset: int
@@ -40,16 +40,8 @@ class TablePage:
     rows: tuple[Row, ...]
 
     @property
-    def previous_offset(self) -> int:
-        return max(0, self.offset - PAGE_SIZE)
-
-    @property
-    def next_offset(self) -> int | None:
-        return self.offset + PAGE_SIZE if self.offset + PAGE_SIZE < self.total else None
-
-    @property
-    def last_shown(self) -> int:
-        return self.offset + len(self.rows)
+    def shown(self) -> int:
+        return len(self.rows)
 
     def as_json(self) -> dict[str, object]:
         def cell(found: Cell | None) -> dict[str, object] | None:
@@ -82,7 +74,7 @@ def columns_of(items: list) -> tuple[str, ...]:
 
 def table_page(items: list, pointer: str, offset: int = 0) -> TablePage:
     """Page `offset // PAGE_SIZE` of the array `items` at `pointer`, as a table."""
-    offset = max(0, min(offset, len(items) - 1)) // PAGE_SIZE * PAGE_SIZE if items else 0
+    offset = page_start(offset, len(items))
     columns = columns_of(items)
     rows = tuple(
         _row(index, items[index], json_pointer(pointer, index), columns)

@@ -126,18 +126,11 @@ def test_body_at_size_cap_is_accepted(archal, settings):
     assert isinstance(upstream.fetch_run("run_small"), upstream.RunFound)
 
 
-def test_late_first_byte_times_out_at_the_deadline(archal, settings):
+@pytest.mark.parametrize("run_id", ["fault-slow-headers", "fault-trickle"], ids=["late first byte", "trickling body"])
+def test_a_slow_answer_times_out_at_the_deadline(archal, settings, run_id):
     settings.ARCHAL_TIMEOUT = 0.5
     started = time.monotonic()
-    outcome = upstream.fetch_run("fault-slow-headers")
-    assert isinstance(outcome, upstream.UpstreamTimeout)
-    assert time.monotonic() - started < 2.0
-
-
-def test_trickling_body_times_out_at_the_deadline(archal, settings):
-    settings.ARCHAL_TIMEOUT = 0.5
-    started = time.monotonic()
-    outcome = upstream.fetch_run("fault-trickle")
+    outcome = upstream.fetch_run(run_id)
     assert isinstance(outcome, upstream.UpstreamTimeout)
     assert time.monotonic() - started < 2.0
 

@@ -147,6 +147,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# What every web process shares (runs/shared.py: run flights, the locks the
+# throttles count under). redis://… (Django's Redis backend; a PaaS's Redis
+# add-on URL) or dbcache://<table> (Django's database cache: the Procfile's
+# release runs createcachetable) are shared by every process of every dyno.
+# The default, local memory, is one per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+for _option in ("key_prefix", "timeout", "version"):
+    # django-environ passes ?key_prefix=… on in lower case for Django's Redis backend, which reads upper case.
+    if _option in CACHES["default"]:
+        CACHES["default"][_option.upper()] = CACHES["default"].pop(_option)
+CACHES["default"].setdefault("KEY_PREFIX", "archal-dash")
+if CACHES["default"]["BACKEND"] in {
+    "django.core.cache.backends.db.DatabaseCache", "django.core.cache.backends.locmem.LocMemCache",
+}:
+    # These two cull a third of their keys when full (300 by default), a held
+    # lock among them; keys here are few and short-lived, so culling never should.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -3,8 +3,11 @@
 - A run fetched less than RUN_CACHE_SECONDS ago is answered from its snapshot,
   without calling Archal (unless the person asks for a refresh).
 - Otherwise Archal is asked. Requests for the same run that arrive while its
-  fetch is in flight wait for that fetch instead of calling Archal again
-  (within one process; each process has its own flights).
+  fetch is in flight wait for that fetch instead of calling Archal again: the
+  threads of one process wait on the first one's Event; that thread takes the
+  run's flight lock shared by every process (runs.shared, CACHE_URL), or waits
+  for the process that holds it to publish its outcome (a found record is in
+  the snapshot it stored), bounded by the fetch's deadline.
 - When Archal fails (deadline, 5xx, connection, rate limit, an unusable
   answer) and a snapshot exists, the snapshot is the answer, marked as such.
   401, 403 and 404 are answers about the run or the token: they stand.
@@ -14,6 +17,7 @@ Every lookup is recorded, whichever way it was answered.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,9 +27,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from runs import records, throttle, upstream
+from runs import records, shared, throttle, upstream
 from runs.models import Lookup, Snapshot
-from runs.outcomes import meaning_of
+from runs.outcomes import LookupsThrottled, meaning_of
 
 
 class Source(Enum):
@@ -57,10 +61,17 @@ def look_up(request: HttpRequest, run_id: str, refresh: bool = False) -> Answer:
             size_bytes=recent.size_bytes,
         )
         return Answer(None, recent, Source.RECENT)
-    if (refusal := throttle.lookup_refusal(request)) is not None:
-        return Answer(refusal, None, Source.REFUSED)
-    outcome = _flights.fetch(run_id)
-    Lookup.objects.record(run_id, outcome, user=request.user, client_address=throttle.client_address(request))
+    reservation = throttle.reserve_lookup(request)
+    if isinstance(reservation, LookupsThrottled):
+        return Answer(reservation, None, Source.REFUSED)
+    try:
+        outcome = _flights.fetch(run_id)
+    except BaseException:
+        reservation.cancel()
+        raise
+    reservation.settle(lambda: Lookup.objects.record(
+        run_id, outcome, user=request.user, client_address=throttle.client_address(request),
+    ))
     if isinstance(outcome, upstream.RunFound):
         return Answer(outcome, records.load(run_id), Source.ARCHAL)
     if meaning_of(outcome).stored_copy_answers and (stored := records.load(run_id)) is not None:
@@ -106,8 +117,16 @@ class _Flight:
         self.outcome: upstream.FetchOutcome | None = None
 
 
+def _flight_seconds() -> float:
+    # The leader's own deadline bounds every wait on it; the margin covers storing the record.
+    return settings.ARCHAL_TIMEOUT + settings.ARCHAL_CONNECT_TIMEOUT + 10
+
+
 class _Flights:
     """One fetch per run at a time; later callers wait for the first one's outcome.
+
+    Within a process, threads wait on the first thread's Event; that thread
+    goes through `_shared_flight`, one fetch per run across processes.
 
     If the first caller's fetch raises instead of returning an outcome, the
     waiters have nothing to share: each tries again itself rather than being
@@ -126,18 +145,92 @@ class _Flights:
             if flight is None:
                 flight = self._flights[run_id] = _Flight()
         if not leading:
-            # The leader's own deadline bounds this wait; the margin covers storing.
-            landed = flight.done.wait(settings.ARCHAL_TIMEOUT + settings.ARCHAL_CONNECT_TIMEOUT + 10)
+            landed = flight.done.wait(_flight_seconds())
             if flight.outcome is not None:
                 return flight.outcome
             return self.fetch(run_id) if landed else upstream.UpstreamTimeout()
         try:
-            flight.outcome = self._fetch(run_id)
+            flight.outcome = _shared_flight(run_id, self._fetch)
         finally:
             with self._lock:
                 del self._flights[run_id]
             flight.done.set()
         return flight.outcome
+
+
+@dataclass(frozen=True)
+class _Landed:
+    """What a process's fetch published for the others waiting on it."""
+
+    token: str  # the flight lock's token
+    finished: float  # time.time() when it landed
+    outcome: upstream.FetchOutcome | None  # None: the record was found and stored (read the snapshot)
+
+
+# How far apart two processes' clocks may be (dynos are NTP-synced) when a
+# waiter asks whether a landed flight was still in the air when it came.
+_CLOCK_SKEW = 0.5
+
+
+def _shared_flight(run_id: str, fetch: Callable[[str], upstream.FetchOutcome]) -> upstream.FetchOutcome:
+    """Fetch `run_id` unless another process is fetching it; then wait for that fetch's outcome.
+
+    The leader holds the run's lock (expiring after the fetch's deadline, so
+    a killed worker cannot wedge the run), fetches, stores, then publishes
+    what came of it and releases the lock. A waiter polls with a short
+    backoff for an outcome published after it came; when the lock is gone
+    with nothing published (the leader raised, or was killed and its lock
+    expired), it takes the lock and fetches itself. Never longer than the
+    fetch's deadline: then it is told Archal timed out, as one process would.
+    """
+    seconds = _flight_seconds()
+    name = f"flight:{run_id}"
+    came = time.time() - _CLOCK_SKEW
+    give_up = time.monotonic() + seconds
+    seen: set[str] = set()
+    pause = 0.005
+    while True:
+        lock = shared.try_lock(name, seconds)
+        if lock is not None:
+            return _lead(run_id, fetch, lock)
+        if (leader := shared.holder(name)) is not None:
+            seen.add(leader)
+        landed = shared.published("landed", run_id)
+        if isinstance(landed, _Landed) and (landed.token in seen or landed.finished >= came):
+            outcome = _outcome_of(run_id, landed)
+            if outcome is not None:
+                return outcome
+            came = time.time()  # the stored record went away: wait for (or lead) a newer flight
+        elif leader is None:
+            continue  # no one holds it and nothing landed: the leader failed; lead now
+        if time.monotonic() > give_up:
+            return upstream.UpstreamTimeout()
+        time.sleep(pause)
+        pause = min(pause * 1.5, shared.MAX_PAUSE)
+
+
+def _lead(run_id: str, fetch: Callable[[str], upstream.FetchOutcome], lock: shared.Lock) -> upstream.FetchOutcome:
+    try:
+        outcome = fetch(run_id)
+        if lock.held:
+            found = isinstance(outcome, upstream.RunFound)
+            # A found record is in the snapshot just stored: waiters read it there, not through the cache.
+            landed = _Landed(lock.token, time.time(), None if found else outcome)
+            shared.publish("landed", run_id, landed, _flight_seconds())
+        return outcome
+    finally:
+        shared.release(lock)
+
+
+def _outcome_of(run_id: str, landed: _Landed) -> upstream.FetchOutcome | None:
+    """The outcome another process's fetch published; None if its stored record is gone."""
+    if landed.outcome is not None:
+        return landed.outcome
+    parsed = records.load(run_id)
+    body = stored_body(run_id)
+    if parsed is None or body is None:
+        return None
+    return upstream.RunFound(record=parsed.record, body=body, status=200)
 
 
 _flights = _Flights(_fetch_and_keep)

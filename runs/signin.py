@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+# Set in request.META by the backend when it refused to check a password.
+LOCKED_OUT = "archal_dash.signin_locked_out"
+
+
 class ThrottledModelBackend(ModelBackend):
     """Django's ModelBackend that checks no password while a lockout lasts."""
 
@@ -36,14 +40,15 @@ class ThrottledModelBackend(ModelBackend):
             # Not a sign-in over HTTP (a shell, a management command): no address to throttle.
             return super().authenticate(request, username, password, **kwargs)
         address = throttle.client_address(request)
-        if throttle.signin_wait(username, address):
+        # Counted as a failure before the password is checked, so racing guesses are counted one by one.
+        attempt = throttle.begin_signin(username, address)
+        if attempt is None:
+            request.META[LOCKED_OUT] = True  # for the form, which says so instead of "wrong password"
             # PermissionDenied stops authenticate() from asking other backends.
             raise PermissionDenied("too many failed sign-ins")
         user = super().authenticate(request, username, password, **kwargs)
-        if user is None:
-            throttle.record_signin_failure(username, address)
-        else:
-            throttle.forget_signin_failures(username)
+        if user is not None:
+            throttle.signin_succeeded(username)
         return user
 
 
@@ -56,15 +61,25 @@ class LockoutMessageMixin:
     def clean(self) -> dict:
         username = self.cleaned_data.get("username")
         if username and self.request is not None:
-            wait = throttle.signin_wait(username, throttle.client_address(self.request))
-            if wait:
-                minutes = math.ceil(wait / 60)
-                raise ValidationError(
-                    "Too many failed sign-ins for this account or from this address. "
-                    f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-                    code="locked",
-                )
-        return super().clean()  # type: ignore[misc]  # a mixin: the form class it joins has clean()
+            self._refuse_if_locked_out(username)
+        try:
+            return super().clean()  # type: ignore[misc]  # a mixin: the form class it joins has clean()
+        except ValidationError:
+            # Locked out between the check above and the backend's (a racing attempt took the last try).
+            if username and self.request is not None and self.request.META.get(LOCKED_OUT):
+                self._refuse_if_locked_out(username)
+            raise
+
+    def _refuse_if_locked_out(self, username: str) -> None:
+        assert self.request is not None
+        wait = throttle.signin_wait(username, throttle.client_address(self.request))
+        if wait:
+            minutes = math.ceil(wait / 60)
+            raise ValidationError(
+                "Too many failed sign-ins for this account or from this address. "
+                f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                code="locked",
+            )
 
 
 class SignInForm(LockoutMessageMixin, AuthenticationForm):

@@ -1,27 +1,47 @@
 """Throttles: lookups per minute, and lockouts after failed sign-ins.
 
-Their state lives in the database, not in a per-process cache: the site may
-run as several gunicorn processes (and several dynos), and a limit kept per
-process would be multiplied by their number. Lookups are counted from the
-`Lookup` table the dashboard keeps anyway; failed sign-ins from
-`SignInFailure` rows.
+Their records live in the database, so every process of the site (several
+gunicorn workers, several dynos) counts the same rows: lookups from the
+`Lookup` table the dashboard keeps anyway, failed sign-ins from
+`SignInFailure` rows (an admin can see them, and delete them to lift a lockout).
+
+Counting and taking one more are one step for all processes: both happen
+under a lock shared through the cache (runs.shared, CACHE_URL), and the
+attempt is counted *before* the work it allows:
+
+- a lookup reserves its place before asking Archal (a token held in the cache
+  until its `Lookup` row is written, under the same lock), so
+  LOOKUPS_PER_MINUTE=5 lets exactly 5 fetches through however many race;
+- a sign-in writes its `SignInFailure` row before the password is checked
+  (deleted again if the password is right), so 10 racing guesses with a
+  limit of 5 get 5 password checks.
+
+With the default local-memory cache the lock is per process: one process is
+exact, several count the same rows but can overshoot by the requests they
+have in flight at once.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from runs import shared
 from runs.models import Lookup, SignInFailure
 from runs.outcomes import LookupOutcome, LookupsThrottled
 
 LOOKUP_WINDOW = timedelta(minutes=1)
+
+T = TypeVar("T")
 
 
 def client_address(request: HttpRequest) -> str:
@@ -48,29 +68,68 @@ def client_address(request: HttpRequest) -> str:
 # --- Lookups ------------------------------------------------------------------
 
 
-def lookup_refusal(request: HttpRequest) -> LookupsThrottled | None:
-    """The refusal of a lookup by this user (or address) if it used up this minute's lookups.
+@dataclass
+class LookupReservation:
+    """One lookup's place in its person's (or address's) minute, taken before the fetch."""
 
-    Lookups are recorded when they finish, so requests still waiting on
-    Archal are not counted: a burst of parallel requests can overshoot by at
-    most the number the site serves at once (workers x threads).
+    name: str | None  # the lock and held tokens of this person or address; None: no limit
+    token: str = field(default_factory=shared.new_token)
+
+    def settle(self, record: Callable[[], T]) -> T:
+        """Run `record` (which writes the lookup's row) and give the place back, under the
+        lock that counts them, so the row and the reservation are never counted twice nor missed."""
+        if self.name is None:
+            return record()
+        with shared.locked(self.name):
+            result = record()
+            shared.Held(self.name).remove(self.token)
+            self.name = None
+        return result
+
+    def cancel(self) -> None:
+        """Give the place back without a row (the fetch raised); nothing if already settled."""
+        if self.name is not None:
+            with shared.locked(self.name):
+                shared.Held(self.name).remove(self.token)
+            self.name = None
+
+
+def reserve_lookup(request: HttpRequest) -> LookupReservation | LookupsThrottled:
+    """Take one of this user's (or address's) lookups of this minute, or the refusal if none is left.
+
+    Counted: the lookups recorded in the last minute but answers from a
+    recent copy (they cost Archal nothing), and the lookups still in flight.
     """
     limit = settings.LOOKUPS_PER_MINUTE
     if limit <= 0:
-        return None
-    now = timezone.now()
-    # Answers from a recent copy cost Archal nothing, so they do not count.
-    recent = Lookup.objects.filter(looked_up_at__gt=now - LOOKUP_WINDOW).exclude(
-        outcome=LookupOutcome.RECENT_COPY
-    )
+        return LookupReservation(None)
+    recent = Lookup.objects.exclude(outcome=LookupOutcome.RECENT_COPY)
     if request.user.is_authenticated:
-        recent = recent.filter(user=request.user)
+        recent, name, per = recent.filter(user=request.user), f"lookups:user:{request.user.pk}", "person"
     else:
-        recent = recent.filter(user__isnull=True, client_address=client_address(request))
-    if wait := _seconds_until_below(recent, "looked_up_at", limit, LOOKUP_WINDOW, now):
-        per = "person" if request.user.is_authenticated else "address"
-        return LookupsThrottled(retry_after=wait, limit=limit, per=per)
-    return None
+        address = client_address(request)
+        recent, name, per = recent.filter(user__isnull=True, client_address=address), f"lookups:address:{address}", "address"
+    with shared.locked(name):
+        held = shared.Held(name)
+        in_flight = len(held.live())
+        now = timezone.now()
+        if in_flight >= limit:
+            # Each finishes within the flight's deadline and is then a row of this minute.
+            wait = math.ceil(LOOKUP_WINDOW.total_seconds())
+        else:
+            # In-flight lookups are the newest; the rest of the limit is counted from rows.
+            recent = recent.filter(looked_up_at__gt=now - LOOKUP_WINDOW)
+            wait = _seconds_until_below(recent, "looked_up_at", limit - in_flight, LOOKUP_WINDOW, now)
+        if wait:
+            return LookupsThrottled(retry_after=wait, limit=limit, per=per)
+        reservation = LookupReservation(name)
+        held.add(reservation.token, _lookup_seconds())
+        return reservation
+
+
+def _lookup_seconds() -> float:
+    # A reservation outlives its lookup: waiting for another's fetch, then its own, then the row.
+    return 2 * (settings.ARCHAL_TIMEOUT + settings.ARCHAL_CONNECT_TIMEOUT + 10)
 
 
 # --- Sign-in failures ---------------------------------------------------------
@@ -93,17 +152,28 @@ def signin_wait(username: str, address: str) -> int:
     )
 
 
-def record_signin_failure(username: str, address: str) -> None:
-    """Remember one failed sign-in, and forget failures too old to matter."""
-    now = timezone.now()
-    SignInFailure.objects.create(username=_normal(username), client_address=address, failed_at=now)
+def begin_signin(username: str, address: str) -> SignInFailure | None:
+    """Count one sign-in attempt as failed before its password is checked; None if locked out.
+
+    Returns the attempt's row: `signin_succeeded` deletes it (with the
+    username's other failures) when the password turns out right. Checking the
+    lockout and writing the row happen under the username's and the address's
+    locks (always taken in that order), so racing attempts are counted one by one.
+    """
+    with shared.locked(f"signin:username:{_normal(username)}"), shared.locked(f"signin:address:{address}"):
+        if signin_wait(username, address):
+            return None
+        now = timezone.now()
+        attempt = SignInFailure.objects.create(username=_normal(username), client_address=address, failed_at=now)
     SignInFailure.objects.filter(
         failed_at__lte=now - timedelta(seconds=settings.SIGNIN_LOCKOUT_SECONDS)
     ).delete()
+    return attempt
 
 
-def forget_signin_failures(username: str) -> None:
-    """A successful sign-in clears its username's failures (not its address's)."""
+def signin_succeeded(username: str) -> None:
+    """A successful sign-in clears its username's failures, this attempt's row among them
+    (not its address's other failures)."""
     SignInFailure.objects.filter(username=_normal(username)).delete()
 
 

@@ -168,7 +168,8 @@ class _Landed:
 
 
 # How far apart two processes' clocks may be (dynos are NTP-synced) when a
-# waiter asks whether a landed flight was still in the air when it came.
+# waiter that found the lock taken, then free, asks whether the flight that
+# landed meanwhile is the one that was in the air.
 _CLOCK_SKEW = 0.5
 
 
@@ -178,31 +179,37 @@ def _shared_flight(run_id: str, fetch: Callable[[str], upstream.FetchOutcome]) -
     The leader holds the run's lock (expiring after the fetch's deadline, so
     a killed worker cannot wedge the run), fetches, stores, then publishes
     what came of it and releases the lock. A waiter polls with a short
-    backoff for an outcome published after it came; when the lock is gone
+    backoff for the outcome of a leader it saw holding the lock; when the lock is gone
     with nothing published (the leader raised, or was killed and its lock
     expired), it takes the lock and fetches itself. Never longer than the
     fetch's deadline: then it is told Archal timed out, as one process would.
     """
     seconds = _flight_seconds()
     name = f"flight:{run_id}"
-    came = time.time() - _CLOCK_SKEW
     give_up = time.monotonic() + seconds
-    seen: set[str] = set()
+    seen: set[str] = set()  # tokens of the leaders seen holding the lock
+    in_the_air_at: float | None = None  # when the lock was first found taken
     pause = 0.005
     while True:
+        # Published before the lock is released: read it first, or a waiter that
+        # slept through the landing would find the lock free and fetch again.
+        landed = shared.published("landed", run_id)
+        if isinstance(landed, _Landed) and (
+            landed.token in seen or (in_the_air_at is not None and landed.finished >= in_the_air_at)
+        ):
+            if (outcome := _outcome_of(run_id, landed)) is not None:
+                return outcome
+            # Its stored record is gone already: wait for (or lead) a newer flight.
+            seen.discard(landed.token)
+            in_the_air_at = time.time()
         lock = shared.try_lock(name, seconds)
         if lock is not None:
             return _lead(run_id, fetch, lock)
-        if (leader := shared.holder(name)) is not None:
-            seen.add(leader)
-        landed = shared.published("landed", run_id)
-        if isinstance(landed, _Landed) and (landed.token in seen or landed.finished >= came):
-            outcome = _outcome_of(run_id, landed)
-            if outcome is not None:
-                return outcome
-            came = time.time()  # the stored record went away: wait for (or lead) a newer flight
-        elif leader is None:
-            continue  # no one holds it and nothing landed: the leader failed; lead now
+        if in_the_air_at is None:
+            in_the_air_at = time.time() - _CLOCK_SKEW
+        if (leader := shared.holder(name)) is None:
+            continue  # released just now: landed (published above), or the leader failed (then lead)
+        seen.add(leader)
         if time.monotonic() > give_up:
             return upstream.UpstreamTimeout()
         time.sleep(pause)

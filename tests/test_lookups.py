@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -14,12 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dyno import wait_until
-from runs import lookups, records, upstream
+from runs import lookups, records, shared, upstream
 from runs.models import Lookup, Snapshot
 from runs.outcomes import LookupOutcome
 from tests.conftest import detail_url
+from tests.shared_cache import own_cache_keys  # noqa: F401 - a fixture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.shared_state, pytest.mark.usefixtures("own_cache_keys")]
 
 
 def upstream_calls(archal) -> list[str]:
@@ -191,3 +193,88 @@ def test_a_cached_record_shows_when_it_was_last_fetched_even_by_another_process(
     Snapshot.objects.filter(run_id="run_small").update(fetched_at=later)  # as another process's refetch would
     assert records.load("run_small") is cached
     assert cached.fetched_at == later
+
+
+# --- One fetch per run across processes ---------------------------------------------
+# Two threads calling lookups._shared_flight share nothing but the cache, as two
+# processes do; the request's thread is the leader of its own process's flight.
+
+
+def in_shared_flight() -> int:
+    """Threads inside lookups._shared_flight (leading or waiting)."""
+    code = lookups._shared_flight.__code__
+    count = 0
+    for frame in sys._current_frames().values():
+        while frame is not None and frame.f_code is not code:
+            frame = frame.f_back
+        count += frame is not None
+    return count
+
+
+def other_process_fetching(run_id: str, pool: ThreadPoolExecutor):
+    """Start "another process's" fetch of `run_id` that lands when the returned event is set."""
+    entered, land = threading.Event(), threading.Event()
+
+    def gated_fetch(run_id: str) -> upstream.FetchOutcome:
+        entered.set()
+        land.wait(10)
+        try:
+            return lookups._fetch_and_keep(run_id)
+        finally:
+            connection.close()
+
+    leader = pool.submit(lookups._shared_flight, run_id, gated_fetch)
+    assert entered.wait(5)
+    return leader, land
+
+
+def get_page(path: str):
+    try:
+        return Client().get(path)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_waits_for_another_processs_fetch_and_shows_its_record(archal, settings):
+    settings.RUN_CACHE_SECONDS = 0
+    with ThreadPoolExecutor(2) as pool:
+        leader, land = other_process_fetching("run_small", pool)
+        request = pool.submit(get_page, detail_url("run_small"))
+        wait_until(lambda: in_shared_flight() == 2, what="the request to wait on the other fetch")
+        assert upstream_calls(archal) == []
+        land.set()
+        assert isinstance(leader.result(), upstream.RunFound)
+        response = request.result()
+    assert response.status_code == 200
+    assert b"505874924095815681" in response.content
+    assert upstream_calls(archal) == ["/api/runs/run_small"]
+    assert list(Lookup.objects.values_list("outcome", flat=True)) == [LookupOutcome.FOUND]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_reports_the_failure_another_processs_fetch_met(archal, settings):
+    settings.RUN_CACHE_SECONDS = 0
+    archal.overrides["run_small"] = "fault-status-503-html"
+    with ThreadPoolExecutor(2) as pool:
+        leader, land = other_process_fetching("run_small", pool)
+        request = pool.submit(get_page, detail_url("run_small"))
+        wait_until(lambda: in_shared_flight() == 2, what="the request to wait on the other fetch")
+        land.set()
+        assert isinstance(leader.result(), upstream.UpstreamFailed)
+        response = request.result()
+    assert response.status_code == 502
+    assert "HTTP 503" in response.content.decode()
+    assert upstream_calls(archal) == ["/api/runs/run_small"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flight_whose_process_died_expires_and_the_waiter_fetches(archal, settings):
+    settings.RUN_CACHE_SECONDS = 0
+    # Taken and never released or published, as by a worker killed mid-fetch.
+    assert shared.try_lock("flight:run_small", 1) is not None
+    started = time.monotonic()
+    response = get_page(detail_url("run_small"))
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 0.5  # it waited for the lock to expire
+    assert upstream_calls(archal) == ["/api/runs/run_small"]

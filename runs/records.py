@@ -106,6 +106,11 @@ class ParsedRecord:
                 self._index = self._build_index(checkpoint=self._carry_on, where=" in the background")
             except _Dropped:
                 logger.debug("search index of run %s: build stopped, the record left the cache", self.run_id)
+                return
+        # The steps page reads every step of the trace (about 2 s for 48,000 steps): have them ready.
+        trace = self.summary.trace
+        if trace is not None and not self._dropped.is_set():
+            self.steps_at(trace.pointer, trace.value)
 
     def _carry_on(self) -> None:
         if self._dropped.is_set():

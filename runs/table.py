@@ -14,7 +14,7 @@ from runs.paths import json_pointer
 
 MAX_COLUMNS = 12
 COLUMN_SHARE = 0.2  # a key becomes a column when at least this share of the items have it
-KEYS_COUNTED = 10_000  # items whose keys choose the columns: work bounded on huge arrays
+KEYS_COUNTED = 2_000  # items whose keys choose the columns: work bounded on huge arrays
 
 
 @dataclass(frozen=True)

@@ -105,3 +105,14 @@ def test_steps_of_a_run_not_yet_stored_are_looked_up_like_its_page(client, serve
     assert Lookup.objects.filter(run_id=run_id).count() == 1
     missing = client.get(steps_url("run_nobody_has"))
     assert missing.status_code == 404 and b"Run not found" in missing.content
+
+
+def test_a_kept_record_reads_its_steps_in_the_background_after_its_index(settings):
+    from dyno import wait_until
+    from runs.records import ParsedRecord
+
+    settings.SEARCH_INDEX_IN_BACKGROUND = True
+    parsed = ParsedRecord(run_id="run_bg", sha256="0" * 64, size_bytes=10, fetched_at=None, record={"trace": trace(5)})
+    parsed.build_index_in_background()
+    wait_until(lambda: "/trace" in parsed._steps, timeout=10, interval=0.05, what="the steps read in the background")
+    assert parsed.index_ready and len(parsed._steps["/trace"]) == 5

@@ -104,5 +104,37 @@ def dumps(value: object, pretty: bool = False) -> bytes:
     lone surrogates, which only \\u escapes can carry)."""
     try:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2 if pretty else 0)
-    except TypeError:
+    except TypeError:  # orjson's JSONEncodeError: too deep (255 levels), too wide an integer, a lone surrogate
+        pass
+    try:
         return json.dumps(value, indent=2 if pretty else None).encode()
+    except RecursionError:  # deeper than the interpreter's recursion limit (about 1,000 levels)
+        return "".join(_dumps_iteratively(value, pretty)).encode()
+
+
+def _dumps_iteratively(value: object, pretty: bool) -> list[str]:
+    """json.dumps's output for any depth, with a stack instead of recursion (slower: the last resort)."""
+    out: list[str] = []
+    stack: list[tuple[object, int] | str] = [(value, 0)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, depth = item
+        if not isinstance(node, (dict, list)) or not node:
+            out.append(json.dumps(node))
+            continue
+        inside = "\n" + "  " * (depth + 1) if pretty else ""
+        closing = ("\n" + "  " * depth if pretty else "") + ("}" if isinstance(node, dict) else "]")
+        out.append("{" if isinstance(node, dict) else "[")
+        entries = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        stack.append(closing)
+        for number, (key, child) in enumerate(reversed(entries)):
+            stack.append((child, depth + 1))
+            if isinstance(node, dict):
+                stack.append(json.dumps(key) + ": ")
+            stack.append(inside)
+            if number < len(entries) - 1:
+                stack.append("," if pretty else ", ")  # json.dumps's separators
+    return out

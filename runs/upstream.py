@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 256 * 1024
 MESSAGE_CHARS = 300  # upstream messages shown on a page are cut to this
+RETRY_AFTER_MAX = 86_400  # seconds; a longer wait Archal asks for is passed on as a day
 
 
 # --- Outcomes ---------------------------------------------------------------
@@ -211,8 +212,8 @@ class _TooLarge(Exception):
 def _read_body(response: requests.Response, deadline: float) -> bytes:
     """Read the whole body within the deadline and under the size cap."""
     limit = settings.ARCHAL_MAX_BYTES
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit and "Content-Encoding" not in response.headers:
+    declared = _header_number(response.headers.get("Content-Length", ""), digits=20)
+    if declared is not None and declared > limit and "Content-Encoding" not in response.headers:
         raise _TooLarge
     raw = response.raw
     socket = getattr(getattr(raw, "connection", None), "sock", None)
@@ -267,15 +268,23 @@ def _error_message(body: bytes) -> str:
     return message[:MESSAGE_CHARS] if isinstance(message, str) else ""
 
 
+def _header_number(value: str, digits: int) -> int | None:
+    """A header's number: ASCII digits only, at most `digits` of them. str.isdigit alone takes
+    "²" and other digits int() refuses, and int() refuses more than 4,300 digits."""
+    if value.isascii() and value.isdigit() and len(value) <= digits:
+        return int(value)
+    return None
+
+
 def _retry_after(response: requests.Response) -> int | None:
     """Seconds from a Retry-After header (RFC 9110 §10.2.3: seconds or a date)."""
     value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return int(value)
+    if (seconds := _header_number(value, digits=9)) is not None:
+        return min(seconds, RETRY_AFTER_MAX)
     if value:
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        return max(0, int(when.timestamp() - time.time()))
+        return min(RETRY_AFTER_MAX, max(0, int(when.timestamp() - time.time())))
     return None

@@ -107,6 +107,25 @@ class FaultyArchalHandler(ArchalHandler):
     def fault_429(self) -> None:
         self.send_error_envelope(429, "rate_limited", "Slow down.", headers={"Retry-After": "17"})
 
+    def fault_429_superscript(self) -> None:
+        self.send_error_envelope(429, "rate_limited", "Slow down.", headers={"Retry-After": "\u00b2"})
+
+    def fault_429_huge(self) -> None:
+        self.send_error_envelope(429, "rate_limited", "Slow down.", headers={"Retry-After": "9" * 5000})
+
+    def fault_429_next_year(self) -> None:
+        self.send_error_envelope(429, "rate_limited", "Slow down.", headers={"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"})
+
+    def fault_length_superscript(self) -> None:
+        body = RECORDS["run_small"]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "\u00b2")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
     def fault_429_no_retry_after(self) -> None:
         self.send_error_envelope(429, "rate_limited", "Slow down.")
 

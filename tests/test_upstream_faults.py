@@ -95,3 +95,21 @@ def test_redirects_are_never_followed_and_the_token_goes_nowhere_else(archal, el
     assert isinstance(outcome, upstream.UpstreamFailed)
     assert [path for path, _ in archal.requests] == [f"/api/runs/{run_id}"]
     assert elsewhere_server.requests == []
+
+
+@pytest.mark.parametrize(("run_id", "retry_after"), [
+    ("fault-429-superscript", None), ("fault-429-huge", None), ("fault-429-next-year", "86400"),
+])
+def test_odd_retry_after_headers_never_break_the_page(client, run_id, retry_after, settings):
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = True  # a crash fails the test instead of hiding in a 500
+    response = client.get(detail_url(run_id))
+    assert response.status_code == 503
+    assert response.get("Retry-After") == retry_after
+    words = "in a minute" if retry_after is None else f"in {retry_after} seconds"
+    assert words in response.content.decode()
+
+
+def test_a_content_length_that_is_not_ascii_digits_is_ignored(client, settings):
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = True
+    response = client.get(detail_url("fault-length-superscript"))
+    assert response.status_code == 200 and b"run_small" in response.content

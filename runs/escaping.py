@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from html import escape
 
-# Characters a page cannot show (controls) or even encode (lone surrogates,
-# which the stdlib parser lets through): shown as JSON escapes instead.
-INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Characters a page cannot show (controls), must not show as they are
+# (bidirectional controls, which make ".../\u202egnp.exe" read ".../exe.png")
+# or cannot even encode (lone surrogates, which the stdlib parser lets
+# through): shown as JSON escapes instead.
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def visible(text: str) -> str:
@@ -24,7 +26,7 @@ def visible(text: str) -> str:
 
 # Anything text_html or attr_html would change; most keys and values hold none of it,
 # and one search is cheaper than the six passes that would find nothing.
-NEEDS_ESCAPING = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+NEEDS_ESCAPING = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def text_html(text: str) -> str:

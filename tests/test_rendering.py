@@ -303,3 +303,12 @@ def test_a_focused_way_too_long_for_the_byte_budget_goes_as_deep_as_fits():
     assert len(html.encode()) <= 20_000
     # Part of the way: tree.js asks again from the deepest node it got.
     assert 10 < html.count('<details class="json-node json-object" data-i="1" open>') < 200
+
+
+@pytest.mark.parametrize("control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_bidirectional_controls_are_shown_escaped_in_keys_and_values(control):
+    html = render_json_tree({f"file{control}gnp.exe": f"report{control}gnp.exe"}, LINKS)
+    assert control not in html
+    escaped = f"\\u{ord(control):04x}"
+    assert f"report{escaped}gnp.exe" in html
+    assert f'<span class="json-key json-key-partial">file{escaped}gnp.exe</span>' in html  # its paths come from the server

@@ -269,3 +269,20 @@ def test_with_background_builds_off_the_first_search_builds_the_index(empty_cach
     assert not kept.index_ready
     assert found(kept.search_index(), "slack") == ["/a"]
     assert kept.index_ready
+
+
+@pytest.mark.parametrize("query", ["item", "i", "é", "item 4"])
+def test_any_offset_gives_the_same_matches_as_paging_from_the_start(query):
+    record = {"list": [f"item {i} é" if i % 3 else f"other {i}" for i in range(300)], "item": "last i"}
+    index = SearchIndex(record)
+    everything = index.search(query, limit=10_000)
+    for offset in (1, 7, 150, everything.count - 1):
+        page = index.search(query, limit=20, offset=offset)
+        assert (page.count, page.nodes) == (everything.count, everything.nodes[offset : offset + 20])
+
+
+@pytest.mark.parametrize("query", ["item", "i"])
+def test_an_offset_past_the_last_match_answers_with_the_count_and_no_nodes(query):
+    index = SearchIndex({"list": [f"item {i}" for i in range(1000)]})
+    result = index.search(query, limit=1000, offset=999_999_999_999)
+    assert (result.count, result.nodes) == ({"item": 1000, "i": 1001}[query], [])  # "list" holds an i

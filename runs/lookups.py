@@ -28,7 +28,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from runs import records, shared, throttle, upstream
-from runs.models import Lookup, Snapshot
+from runs.models import Lookup, Snapshot, decode_body
 from runs.outcomes import LookupsThrottled, meaning_of
 
 
@@ -89,8 +89,8 @@ def look_up_kept(request: HttpRequest, run_id: str) -> Answer:
 
 def stored_body(run_id: str) -> bytes | None:
     """The record of `run_id` exactly as Archal last sent it, if it is stored."""
-    body = Snapshot.objects.filter(run_id=run_id).values_list("body", flat=True).first()
-    return None if body is None else bytes(body)
+    stored = Snapshot.objects.filter(run_id=run_id).values_list("body", "encoding").first()
+    return None if stored is None else decode_body(*stored)
 
 
 def _recent(run_id: str) -> records.ParsedRecord | None:

@@ -151,10 +151,10 @@ def load(run_id: str) -> ParsedRecord | None:
         # Another process may have fetched the same record again since.
         cached.fetched_at = current["fetched_at"]
         return cached
-    snapshot = Snapshot.objects.filter(run_id=run_id).only("body", "sha256", "fetched_at").first()
+    snapshot = Snapshot.objects.filter(run_id=run_id).only("body", "encoding", "sha256", "fetched_at").first()
     if snapshot is None:
         return None
-    body = bytes(snapshot.body)
+    body = snapshot.original_body()
     parsed = ParsedRecord(
         run_id=run_id,
         sha256=snapshot.sha256,

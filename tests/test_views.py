@@ -90,7 +90,7 @@ def test_found_run_is_recorded_with_its_snapshot(client, archal):
     assert (lookup.run_id, lookup.outcome, lookup.upstream_status) == ("run_small", LookupOutcome.FOUND, 200)
     assert lookup.size_bytes == len(archal.records["run_small"])
     snapshot = Snapshot.objects.get(run_id="run_small")
-    assert bytes(snapshot.body) == archal.records["run_small"]
+    assert snapshot.original_body() == archal.records["run_small"]
 
 
 def test_raw_returns_exactly_what_archal_sent(client, archal):

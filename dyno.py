@@ -98,6 +98,7 @@ def platform_env(*, database_url: str, archal_url: str, archal_token: str, stati
         ARCHAL_API_URL=archal_url,
         ARCHAL_TOKEN=archal_token,
         STATIC_ROOT=str(static_root),  # the slug's staticfiles/, out of the work tree
+        TRUSTED_PROXIES="1",  # the platform's router, which appends the client's address
     )
     env.update(extra)
     return env

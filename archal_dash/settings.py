@@ -72,7 +72,15 @@ SIGNIN_LOCKOUT_SECONDS = env.int("SIGNIN_LOCKOUT_SECONDS", default=15 * 60)
 # X-Forwarded-For. A Heroku-style router appends exactly one entry, the address
 # that connected to it, so the last entry is the only one a client cannot
 # forge. 0 when the app is reached directly: the connection's address is used.
-TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1)
+# No default in production: trusting a header no proxy wrote would let any
+# client choose the address its limits count, and counting the router's
+# address would put every client in one budget. Local development: 0.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0 if DEBUG else -1)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXIES is not set. Set it to the number of proxies in front of the app "
+        "that append to X-Forwarded-For: 1 behind a Heroku-style router, 0 when clients connect directly."
+    )
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "runs:home"

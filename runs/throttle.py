@@ -50,7 +50,7 @@ def client_address(request: HttpRequest) -> str:
     Behind a Heroku-style router, REMOTE_ADDR is the router's; the router
     appends the address that connected to it to X-Forwarded-For. Entries
     before the last TRUSTED_PROXIES ones were written by the client and are
-    ignored, since anyone can send that header.
+    ignored, since anyone can send that header. IPv6 addresses count by their /64.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     hops = settings.TRUSTED_PROXIES
@@ -60,9 +60,13 @@ def client_address(request: HttpRequest) -> str:
         if len(forwarded) >= hops:
             remote = forwarded[-hops]
     try:
-        return str(ipaddress.ip_address(remote))
+        address = ipaddress.ip_address(remote)
     except ValueError:
         return "0.0.0.0"  # not an address; all such clients share one budget
+    if address.version == 6:
+        # One IPv6 client usually holds a whole /64: count its addresses as one.
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
 
 
 # --- Lookups ------------------------------------------------------------------

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("TRUSTED_PROXIES", "1")  # the tests' requests come as through one router
 
 from archal_dash.settings import *  # noqa: E402,F403
 

@@ -255,7 +255,9 @@ def test_admin_sign_in_is_locked_too_and_says_so(client, django_user_model):
         (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # the client wrote 6.6.6.6
         (2, "6.6.6.6, 203.0.113.7, 10.1.2.3", "203.0.113.7"),  # a CDN, then the router
         (0, "203.0.113.7", "192.0.2.1"),  # reached directly: the header is the client's word
-        (1, "2001:db8::1", "2001:db8::1"),
+        (1, "2001:db8::1", "2001:db8::"),  # IPv6 counts by its /64 (issue 14)
+        (1, "2001:db8:0:0:ffff:abcd:1:2", "2001:db8::"),
+        (1, "2001:db8:0:1::1", "2001:db8:0:1::"),
         (1, "not-an-address", "0.0.0.0"),
     ],
 )

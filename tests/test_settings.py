@@ -41,3 +41,18 @@ def test_check_is_clean():
 def test_no_model_change_lacks_a_migration():
     result = manage("makemigrations", "--check", "--dry-run", SECRET_KEY="x" * 50)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_without_trusted_proxies_it_refuses_to_start_in_production():
+    clean = {key: value for key, value in os.environ.items() if key != "TRUSTED_PROXIES"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "archal_dash.settings", "DEBUG": "false", "SECRET_KEY": "x" * 50},
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("archal-dash: TRUSTED_PROXIES is not set.")
+    local = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "archal_dash.settings", "DEBUG": "true"},
+    )
+    assert local.returncode == 0, local.stderr  # local development needs no proxy setting

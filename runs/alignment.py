@@ -179,7 +179,7 @@ def _kind_of(item: object) -> Hashable:
     """What an item is, loosely: in one gap, items of one kind pair up as one changed item."""
     if isinstance(item, dict):
         names = names_of(item)
-        return ("object", *(_scalar(item[names[n]]) for n in ("kind", "type", "tool", "name") if n in names))
+        return ("object", _scalar(value_of(item, "kind", names)), step_name(item, names))
     return "array" if isinstance(item, list) else "scalar"
 
 

@@ -52,3 +52,13 @@ class RunLookupForm(forms.Form):
             }
         ),
     )
+
+
+class CompareForm(forms.Form):
+    """Two run IDs to compare, each checked as the lookup form checks one (the fields are written
+    out in templates/runs/_compare_form.html)."""
+
+    a = forms.CharField(label="Run A", strip=True, max_length=None, validators=[validate_run_id],
+                        error_messages={"required": "Enter a run ID."})
+    b = forms.CharField(label="Run B", strip=True, max_length=None, validators=[validate_run_id],
+                        error_messages={"required": "Enter a run ID."})

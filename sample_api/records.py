@@ -27,12 +27,14 @@ __all__ = ["SAMPLE_RUN_IDS", "build_record", "encoded_records"]
 
 DATA = Path(__file__).resolve().parent / "data"
 
-# Small to large, the order in which to show them to a newcomer.
+# Roughly small to large, the order in which to show them to a newcomer; the two runs of the
+# Stripe refund scenario side by side, the pair the home page offers to compare.
 SAMPLE_RUN_IDS: tuple[str, ...] = (
     "run_2m8q4v1kza",  # passed: Slack welcome for a new hire (tiny)
     "run_q7m4z8c1lf",  # passed, one [P] check failed: Slack incident update (camelCase export, JSON bodies as text)
     "run_b9x2w5t3jd",  # errored: rate-limited migration (result/checks/events spellings, a Markdown report)
     "run_c5w9r2d6ht",  # failed: Stripe duplicate-charge refund goes wrong
+    "run_h2p6v9t4ra",  # passed: the same scenario run again, the retry reusing its Idempotency-Key
     "run_7f3k2m9xq1",  # passed: GitHub issue triage plus a Slack summary
     "run_k8d3x0p6nb",  # errored: Jira to Linear migration hits a rate limit and crashes
     SWEEP_RUN_ID,  # passed: an hour-long backlog sweep across 18 repos (several MB, generated)

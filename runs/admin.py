@@ -14,7 +14,7 @@ class LookupAdmin(admin.ModelAdmin):
     # A tuple of plain field names: both a list_display and a readonly_fields.
     list_display = (
         "run_id", "looked_up_at", "user", "client_address", "outcome", "upstream_status",
-        "duration_ms", "size_bytes",
+        "duration_ms", "size_bytes", "views",
     )
     list_filter = ["outcome", "looked_up_at"]
     search_fields = ["run_id"]

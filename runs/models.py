@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import zstandard
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from runs import upstream
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 RUN_ID_MAX_LENGTH = 256
+LOOKUP_WINDOW = timedelta(minutes=1)  # what the lookup limit counts (runs/throttle.py), and views share a row in
 
 
 def _trim(queryset: models.QuerySet, keep: int, newest_first: str) -> None:
@@ -49,18 +51,48 @@ class LookupQuerySet(models.QuerySet):
         """
         if isinstance(outcome, upstream.RunFound):
             size_bytes = len(outcome.body)
+        who = user if user is not None and user.is_authenticated else None
         with transaction.atomic():
+            if outcome is None and (repeated := self._repeated_view(run_id, who, client_address)) is not None:
+                return repeated
             lookup = self.create(
                 run_id=run_id,
-                user=user if user is not None and user.is_authenticated else None,
+                user=who,
                 client_address=client_address,
                 outcome=recorded_as(outcome),
                 upstream_status=None if outcome is None else outcome.status,
                 duration_ms=0 if outcome is None else outcome.elapsed_ms,
                 size_bytes=size_bytes,
             )
-            _trim(self.all(), settings.LOOKUPS_KEPT, "-id")
+            # The minute's lookups of a person or address are what the lookup limit counts:
+            # no trim takes them, however many rows came since.
+            counted = (
+                Q(looked_up_at__gt=timezone.now() - LOOKUP_WINDOW)
+                & ~Q(outcome=LookupOutcome.RECENT_COPY)
+                & (Q(user__isnull=False) | Q(client_address__isnull=False))
+            )
+            _trim(self.exclude(counted), settings.LOOKUPS_KEPT, "-id")
         return lookup
+
+    def _repeated_view(self, run_id: str, user: AbstractBaseUser | None, client_address: str | None) -> Lookup | None:
+        """The same person's recent-copy view of `run_id` in the last minute, counted once more.
+
+        One row per person, run and minute however often a page is reloaded: a
+        flood of views can neither push the lookups a limit counts out of the
+        table nor bury the audit trail.
+        """
+        same = self.filter(
+            run_id=run_id, outcome=LookupOutcome.RECENT_COPY, user=user,
+            looked_up_at__gt=timezone.now() - LOOKUP_WINDOW,
+        )
+        if user is None:
+            same = same.filter(client_address=client_address)
+        row = same.order_by("-id").first()
+        if row is None:
+            return None
+        self.filter(pk=row.pk).update(views=F("views") + 1)
+        row.refresh_from_db(fields=["views"])
+        return row
 
     def recent_runs(self, limit: int) -> LookupQuerySet:
         """Return the newest lookup of each of the `limit` most recently looked-up runs."""
@@ -82,6 +114,8 @@ class Lookup(models.Model):
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     # Who asked when sign-in is off; runs.throttle counts lookups per address then.
     client_address = models.GenericIPAddressField(null=True, blank=True)
+    # Answers from a recent copy repeated by one person within a minute share a row.
+    views = models.PositiveIntegerField(default=1)
 
     objects = LookupQuerySet.as_manager()
 

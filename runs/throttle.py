@@ -36,10 +36,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from runs import shared
-from runs.models import Lookup, SignInFailure
+from runs.models import LOOKUP_WINDOW, Lookup, SignInFailure
 from runs.outcomes import LookupOutcome, LookupsThrottled
-
-LOOKUP_WINDOW = timedelta(minutes=1)
 
 T = TypeVar("T")
 

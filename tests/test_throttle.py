@@ -117,3 +117,19 @@ def test_racing_lookups_get_exactly_the_limit_of_fetches(archal, settings):
     assert sorted(statuses) == [200] * 5 + [429] * 25
     assert len(archal.requests) == 5
     assert Lookup.objects.count() == 5
+
+
+def test_reloading_a_recent_copy_adds_no_rows_and_cannot_push_lookups_out_of_the_table(client, settings):
+    settings.RUN_CACHE_SECONDS = 300  # reloads are answered from the recent copy
+    settings.LOOKUPS_KEPT = 5
+    for run_id in ["run_small", "run_wide", "run_hostile"]:
+        assert client.get(detail_url(run_id)).status_code == 200  # three fetches: the minute's limit
+    for _ in range(40):
+        for run_id in ["run_small", "run_wide", "run_hostile"]:
+            client.get(detail_url(run_id))
+    rows = list(Lookup.objects.order_by("id").values_list("run_id", "outcome", "views"))
+    assert rows == [  # one row a run for 40 reloads; over LOOKUPS_KEPT, yet the minute's fetches stay
+        ("run_small", "found", 1), ("run_wide", "found", 1), ("run_hostile", "found", 1),
+        ("run_small", "recent_copy", 40), ("run_wide", "recent_copy", 40), ("run_hostile", "recent_copy", 40),
+    ]
+    assert client.get(detail_url("run_missing")).status_code == 429  # the limit still holds

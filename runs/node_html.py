@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from runs.escaping import INVISIBLE, attr_html, text_html
 from runs.markdown import looks_like_markdown
+from runs.paths import looks_like_json
 
 URL_PATTERN = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+\Z", re.IGNORECASE)
 TIMESTAMP_PATTERN = re.compile(
@@ -67,11 +68,17 @@ def tree_links(run_id: str) -> TreeLinks:
 
 def string_html(value: str, at: str, links: TreeLinks, limit: int) -> str:
     """A string as shown: cut at `limit` with "show all", a link if a URL, a time if a timestamp;
-    Markdown gets a "Rendered" link."""
+    Markdown gets a "Rendered" link, and what looks like a JSON object or array an "Open as JSON"
+    link to its parsed children (paths.py reads positions on through such a string)."""
+    html = _plain_string_html(value, at, links, limit)
     if links.markdown and looks_like_markdown(value):
         url = escape(f"{links.markdown}?at={at}")
-        return f'{_plain_string_html(value, at, links, limit)} <a class="json-markdown" href="{url}">Rendered</a>'
-    return _plain_string_html(value, at, links, limit)
+        html = f'{html} <a class="json-markdown" href="{url}">Rendered</a>'
+    if at and looks_like_json(value):  # the root has no position for tree.js to open it at
+        url = escape(f"{links.tree}?at={at}")
+        kind = "object" if value[:64].lstrip(" \t\n\r")[:1] == "{" else "array"
+        html = f'{html} <a class="json-embedded" href="{url}" data-kind="{kind}">Open as JSON</a>'
+    return html
 
 
 def _plain_string_html(value: str, at: str, links: TreeLinks, limit: int) -> str:

@@ -8,18 +8,73 @@ index of each child on the way among its parent's children, keys in record
 order (`3.0.17`, the root ""). That costs a few bytes a level, whatever the
 keys hold. Positions name a node in one stored snapshot; a refetch that
 reorders keys moves them, as it moves array indices anyway.
+
+Both go on through a string that holds a JSON object or array (an API body
+captured as text): `/trace/3/response/body/items/0`, `3.0.17.2`. Descending
+into such a string parses it (embedded_json); the record itself is unchanged,
+so search and the record's own JSON still see the string as a string.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from itertools import islice
 from urllib.parse import quote
 
+from runs import jsonio
 from runs.escaping import visible
 
 Positions = tuple[int, ...]
 POSITION_DIGITS = 12  # more than any container could hold
+
+# --- JSON inside a string ---------------------------------------------------------
+
+# Longer strings are never read as JSON: the cache below keeps up to
+# EMBEDDED_PARSES_KEPT parsed values, each several times the size of its text.
+EMBEDDED_JSON_CHARS = 2_000_000
+EMBEDDED_PARSES_KEPT = 8
+EMBEDDED_MIN_CHARS = 8  # shorter strings are not offered as JSON: "[]", "{}", "[1,2]" read fine as text
+_JSON_SPACE = " \t\n\r"  # RFC 8259 §2: the only whitespace around a JSON text
+_OPENS_CONTAINER = re.compile(r"[ \t\n\r]*[\[{]")
+
+
+def looks_like_json(text: str) -> bool:
+    """Whether the tree offers a string as JSON: long enough, at most EMBEDDED_JSON_CHARS,
+    starting with { or [ and ending with } or ] (whitespace aside). It looks at the two ends
+    only and never parses: the tree's render asks this of every string."""
+    if not EMBEDDED_MIN_CHARS <= len(text) <= EMBEDDED_JSON_CHARS:
+        return False
+    head = text[:64].lstrip(_JSON_SPACE)
+    tail = text[-64:].rstrip(_JSON_SPACE)
+    return head[:1] in ("{", "[") and tail[-1:] in ("}", "]")
+
+
+def embedded_json(text: str) -> dict | list | None:
+    """The object or array a string holds as JSON text; None if it holds none (not JSON,
+    not starting with { or [, or longer than EMBEDDED_JSON_CHARS). Shared: never change it."""
+    if len(text) > EMBEDDED_JSON_CHARS or not _OPENS_CONTAINER.match(text):
+        return None
+    return _parse_embedded(text)
+
+
+@lru_cache(maxsize=EMBEDDED_PARSES_KEPT)
+def _parse_embedded(text: str) -> dict | list | None:
+    # Cached: a request walks the same string more than once (positions, then the
+    # pointer or breadcrumbs), and tree.js asks for its parts one after another.
+    try:
+        value = jsonio.parse(text.encode())
+    except (jsonio.InvalidJSON, UnicodeEncodeError):  # a lone surrogate is no UTF-8
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
+def as_container(node: object) -> object:
+    """The node to look inside: a string holding a JSON object or array reads as that value."""
+    if isinstance(node, str):
+        return embedded_json(node)
+    return node
 
 
 def json_pointer(parent: str, key: str | int) -> str:
@@ -56,6 +111,7 @@ def positions_of(value: object, pointer: str) -> Positions:
     positions = []
     node = value
     for token in tokens:
+        node = as_container(node)
         if isinstance(node, dict) and token in node:
             positions.append(_key_position(node, token))
             node = node[token]
@@ -75,7 +131,9 @@ def _key_position(container: dict, key: str) -> int:
 
 
 def child_at(container: object, position: int) -> tuple[str | int, object]:
-    """Return (key or index, value) of the child at `position`; KeyError if there is none."""
+    """Return (key or index, value) of the child at `position`; KeyError if there is none.
+    A string holding a JSON object or array has that value's children."""
+    container = as_container(container)
     if isinstance(container, list) and 0 <= position < len(container):
         return position, container[position]
     if isinstance(container, dict) and 0 <= position < len(container):

@@ -289,3 +289,22 @@ def render_children(
     low = max(0, min(low, high))
     html = _write_children(container, format_positions(at), (low, high), tuple(focus), links, limits)
     return mark_safe(html)  # every piece of data went through escape()
+
+
+def count_nodes(container: dict | list, limit: int) -> int:
+    """Return how many nodes lie below `container` (children, theirs, and so on), or
+    limit + 1 once that passes `limit`: at most `limit` children are ever looked at.
+
+    tree.js asks this before "Expand all" fetches what is not loaded. A string
+    counts as one node, whatever JSON it holds.
+    """
+    count = 0
+    stack: list[dict | list] = [container]
+    while stack:
+        node = stack.pop()
+        count += len(node)
+        if count > limit:
+            return limit + 1
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend(child for child in children if isinstance(child, (dict, list)) and child)
+    return count

@@ -30,12 +30,22 @@ from runs.jsonio import dumps
 from runs.markdown import render_markdown
 from runs.node_html import tree_links
 from runs.outcomes import Problem
-from runs.paths import Positions, breadcrumbs, find_node, format_positions, is_decimal, parse_positions, pointer_at
+from runs.paths import (
+    Positions,
+    as_container,
+    breadcrumbs,
+    find_node,
+    format_positions,
+    is_decimal,
+    parse_positions,
+    pointer_at,
+)
 from runs.records import ParsedRecord
-from runs.rendering import render_children
+from runs.rendering import count_nodes, render_children
 
 SEARCH_QUERY_CHARS = 200
 SEARCH_RESULTS = 1000
+MAX_COUNTED = 100_000  # nodes ?count= looks at, at most
 
 PartView = Callable[[HttpRequest, ParsedRecord], HttpResponse | Problem]
 
@@ -62,18 +72,28 @@ def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., Ht
 
 @stored_record(answer_in_json=False)
 def run_tree(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
-    """Children of one container: an HTML fragment for tree.js, or a page without it."""
+    """Children of one container: an HTML fragment for tree.js, or a page without it.
+
+    ?count=N answers JSON {nodes, complete} instead: how many nodes lie below the
+    container, counted up to N (tree.js's "Expand all" asks before it fetches).
+    """
     found = _find(parsed, request.GET)
     if isinstance(found, Problem):
         return found
     at, node = found
-    if not isinstance(node, (dict, list)):
+    container = as_container(node)  # a string holding a JSON object or array: that value
+    if not isinstance(container, (dict, list)):
         return not_a_container(_named(request.GET))
-    span = (_int_param(request, "offset", 0), _int_param(request, "end", len(node)))
-    children = render_children(node, at, tree_links(parsed.run_id), span=span, focus=_focus(request))
+    if "count" in request.GET:
+        limit = min(_int_param(request, "count", 0), MAX_COUNTED)
+        nodes = count_nodes(container, limit)
+        return JsonResponse({"nodes": nodes, "complete": nodes <= limit})
+    span = (_int_param(request, "offset", 0), _int_param(request, "end", len(container)))
+    children = render_children(container, at, tree_links(parsed.run_id), span=span, focus=_focus(request))
     if request.GET.get("fragment"):
         return HttpResponse(children)
-    return render(request, "runs/subtree.html", _subtree_context(parsed, at, node, children))
+    context = _subtree_context(parsed, at, container, children)
+    return render(request, "runs/subtree.html", {**context, "embedded": isinstance(node, str)})
 
 
 @stored_record(answer_in_json=True)

@@ -19,10 +19,18 @@
     search: newSearch(''),     // the filter's query and the matches fetched so far
     searchTimer: 0,
     rawRequested: false,       // the raw view asked for the record
-    rawText: null              // ... and got it
+    rawText: null,             // ... and got it
+    depthRun: 0,               // counts depth actions: a slow "Expand all" yields to a later one
+    ids: 0                     // for ids of rendered Markdown, named by its link's aria-controls
   };
 
   var RAW_SHOWN_CHARS = 2000000;
+  // "Expand all" fetches what is not loaded when the part it opens holds at most
+  // EXPAND_LIMIT nodes (the server counts them first), EXPAND_REQUESTS requests at
+  // a time, each for EXPAND_CHUNK children (the server's page size).
+  var EXPAND_LIMIT = 10000;
+  var EXPAND_REQUESTS = 4;
+  var EXPAND_CHUNK = 100;
   var UNITS = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
 
   // ---- Naming nodes ----------------------------------------------------------
@@ -79,13 +87,18 @@
     return key && !key.classList.contains('json-key-partial') ? key.textContent : null;
   }
 
+  function jqPath(jq) { return jq === '' ? '.' : (jq[0] === '[' ? '.' + jq : jq); }
+
   function pathsOf(steps) {
-    // {pointer, jq} from each step's token, and whether it indexes an array
-    // (a key "3" and an index 3 differ in jq).
+    // {pointer, jq} from each step's token, whether it indexes an array (a key
+    // "3" and an index 3 differ in jq) and whether it enters JSON held in a
+    // string: the pointer goes on through it, as the server's do, and jq parses
+    // it: (.body | fromjson).items.
     var pointer = '';
     var jq = '';
     steps.forEach(function (step) {
       pointer += '/' + step.token.replace(/~/g, '~0').replace(/\//g, '~1');
+      if (step.inString) { jq = '(' + jqPath(jq) + ' | fromjson)'; }
       if (step.inArray) {
         jq += '[' + step.token + ']';
       } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(step.token)) {
@@ -94,7 +107,7 @@
         jq += '[' + JSON.stringify(step.token) + ']';
       }
     });
-    return { pointer: pointer, jq: jq === '' ? '.' : (jq[0] === '[' ? '.' + jq : jq) };
+    return { pointer: pointer, jq: jqPath(jq) };
   }
 
   function describe(el) {
@@ -103,14 +116,17 @@
     var steps = [];
     var cut = false;
     for (var node = el; !isRoot(node); node = parentOf(node)) {
-      var inArray = parentOf(node).classList.contains('json-array');
+      var parent = parentOf(node);
+      var inArray = parent.classList.contains('json-array');
       var token = inArray ? node.dataset.i : keyOf(node);
       cut = cut || token === null;
-      steps.unshift({ token: token, inArray: inArray });
+      steps.unshift({ token: token, inArray: inArray, inString: parent.classList.contains('json-embedded-node') });
     }
     var paths = cut ? getText(withParam(state.urls.locate, 'at', atOf(el))).then(function (text) {
       var tokens = tokensOf(JSON.parse(text).pointer);
-      return pathsOf(steps.map(function (step, i) { return { token: tokens[i], inArray: step.inArray }; }));
+      return pathsOf(steps.map(function (step, i) {
+        return { token: tokens[i], inArray: step.inArray, inString: step.inString };
+      }));
     }) : Promise.resolve(pathsOf(steps));
     state.described.set(el, paths);
     paths.catch(function () { state.described.delete(el); });
@@ -180,6 +196,10 @@
 
   function decorate(root) {
     root.querySelectorAll('time.json-time:not([title])').forEach(decorateTime);
+    // "Rendered" shows the Markdown in place and hides it again: a toggle.
+    root.querySelectorAll('a.json-markdown:not([aria-expanded])').forEach(function (link) {
+      link.setAttribute('aria-expanded', 'false');
+    });
   }
 
   function afterFirstPaint(callback) {
@@ -194,23 +214,102 @@
 
   // ---- Loading more of the tree ----------------------------------------------
 
-  function loadMore(link) {
-    // Replace a "… N more" link with what it names. Resolves to whether the
-    // page now holds it; on failure the link stays, saying so, to try again.
-    if (state.loading.has(link)) { return Promise.resolve(true); }
+  function fetchMore(link) {
+    // Replace a "… N more" link with what it names. Resolves to the "more"
+    // links and the number of nodes that came; on failure the link stays,
+    // saying so, to try again.
     state.loading.add(link);
     link.textContent = 'Loading…';
     return getText(withParam(link.getAttribute('href'), 'fragment', '1')).then(function (html) {
       var holder = document.createElement('template');
       holder.innerHTML = html;
       decorate(holder.content);
+      var came = {
+        links: Array.prototype.slice.call(holder.content.querySelectorAll('a.json-more')),
+        nodes: holder.content.querySelectorAll('.json-node, .json-leaf').length
+      };
       link.replaceWith(holder.content);
-      return true;
+      return came;
     }, function (error) {
       state.loading.delete(link);
       link.textContent = 'Could not load (' + error.message + '); try again';
+      throw error;
+    });
+  }
+
+  function loadMore(link) {
+    // Resolves to whether the page now holds what the link names.
+    if (state.loading.has(link)) { return Promise.resolve(true); }
+    return fetchMore(link).then(function () { return true; }, function (error) {
       failed('load more of the record')(error);
       return false;
+    });
+  }
+
+  function unloadedLinks(scope) {
+    // The "Load N entries" and "… N more" links below `scope`, except those in
+    // JSON opened from a string inside it: the server counts a string as one node.
+    return Array.prototype.filter.call(scope.querySelectorAll('a.json-more'), function (link) {
+      var embedded = link.closest('.json-embedded-node');
+      return !embedded || embedded === scope || embedded.contains(scope);
+    });
+  }
+
+  function entriesOf(links) {
+    return links.reduce(function (sum, link) { return sum + (Number(link.dataset.end) - Number(link.dataset.offset)); }, 0);
+  }
+
+  function inChunks(link) {
+    // A link for more than EXPAND_CHUNK children becomes one link per chunk, so
+    // that they load side by side rather than one page after another.
+    var offset = Number(link.dataset.offset);
+    var end = Number(link.dataset.end);
+    if (end - offset <= EXPAND_CHUNK) { return [link]; }
+    var chunks = [];
+    for (var start = offset; start < end; start += EXPAND_CHUNK) {
+      var chunk = link.cloneNode(false);
+      var url = new URL(link.href);
+      var stop = Math.min(end, start + EXPAND_CHUNK);
+      url.searchParams.set('offset', start);
+      url.searchParams.set('end', stop);
+      chunk.href = url.pathname + url.search;
+      chunk.dataset.offset = start;
+      chunk.dataset.end = stop;
+      chunk.textContent = '… ' + (stop - start).toLocaleString() + ' more';
+      chunks.push(chunk);
+    }
+    link.replaceWith.apply(link, chunks);
+    return chunks;
+  }
+
+  function loadAll(links, progress) {
+    // Load what `links` name and every link that comes with it, EXPAND_REQUESTS
+    // at a time; resolves once all came, rejects on the first failure. At most
+    // EXPAND_LIMIT nodes in all, whatever the server sends.
+    return new Promise(function (resolve, reject) {
+      var queue = [];
+      var running = 0;
+      var came = 0;
+      var stopped = false;
+      function add(link) { if (!state.loading.has(link)) { queue.push.apply(queue, inChunks(link)); } }
+      function stop(error) { stopped = true; reject(error); }
+      function next() {
+        if (stopped) { return; }
+        if (!queue.length && !running) { resolve(came); return; }
+        while (running < EXPAND_REQUESTS && queue.length) {
+          running += 1;
+          fetchMore(queue.shift()).then(function (result) {
+            running -= 1;
+            came += result.nodes;
+            if (came > EXPAND_LIMIT) { stop(new Error('more than ' + EXPAND_LIMIT.toLocaleString() + ' nodes came')); return; }
+            result.links.forEach(add);
+            progress(came);
+            next();
+          }, function (error) { running -= 1; stop(error); });
+        }
+      }
+      links.forEach(add);
+      next();
     });
   }
 
@@ -237,10 +336,12 @@
     function from(lastDepth) {
       var reached = walk(positions);
       if (reached.depth === positions.length) { return Promise.resolve(reached.node); }
-      if (reached.depth <= lastDepth || !isContainer(reached.node)) { return Promise.resolve(null); }
-      return loadRegion(reached.node, positions.slice(reached.depth).join('.')).then(function () {
-        return from(reached.depth);
-      });
+      if (reached.depth <= lastDepth) { return Promise.resolve(null); }
+      var focus = positions.slice(reached.depth).join('.');
+      var asJson = isContainer(reached.node) ? null : reached.node.querySelector(':scope > a.json-embedded');
+      if (!isContainer(reached.node) && !asJson) { return Promise.resolve(null); }
+      var loaded = asJson ? openEmbedded(asJson, focus) : loadRegion(reached.node, focus);
+      return loaded.then(function () { return from(reached.depth); });
     }
     return from(-1);
   }
@@ -277,12 +378,89 @@
     }).catch(failed('load the whole string'));
   }
 
+  // ---- Values shown another way: Markdown rendered, JSON held in a string ----
+
+  function toggleMarkdown(link) {
+    // Show the string rendered as Markdown under it, or hide it again.
+    var box = document.getElementById(link.getAttribute('aria-controls') || '');
+    var show = link.getAttribute('aria-expanded') !== 'true';
+    function shown(yes) {
+      box.hidden = !yes;
+      link.setAttribute('aria-expanded', String(yes));
+      link.textContent = yes ? 'Raw' : 'Rendered';
+    }
+    if (box || !show) { if (box) { shown(show); } return; }
+    if (state.loading.has(link)) { return; }
+    state.loading.add(link);
+    getText(withParam(link.getAttribute('href'), 'fragment', '1')).then(function (html) {
+      box = document.createElement('div');
+      box.className = 'json-rendered';
+      state.ids += 1;
+      box.id = 'json-rendered-' + state.ids;
+      // The server's fragment as it sent it: markdown-it with raw HTML off
+      // escaped everything in the string (runs/markdown.py).
+      box.innerHTML = html;
+      link.closest('.json-leaf').appendChild(box);
+      link.setAttribute('aria-controls', box.id);
+      shown(true);
+    }, failed('render the Markdown')).then(function () { state.loading.delete(link); });
+  }
+
+  function openEmbedded(link, focus) {
+    // A string holding a JSON object or array becomes a node of the tree in
+    // place: the leaf turns into a <details> with the same position, its
+    // summary the key and the string, its children the parsed value's, from
+    // the server (positions go on through the string). Resolves to the node,
+    // or null when the string holds no JSON after all.
+    var leaf = link.closest('.json-leaf');
+    if (state.loading.has(link)) { return Promise.resolve(null); }
+    state.loading.add(link);
+    link.textContent = 'Opening…';
+    var url = withParam(link.getAttribute('href'), 'fragment', '1');
+    return getText(focus ? withParam(url, 'focus', focus) : url).then(function (html) {
+      var node = document.createElement('details');
+      node.className = 'json-node json-' + (link.dataset.kind === 'array' ? 'array' : 'object') + ' json-embedded-node';
+      node.dataset.i = leaf.dataset.i;
+      var summary = document.createElement('summary');
+      // The key and the string as the leaf showed them; not its links (a
+      // summary holds nothing focusable) nor what the leaf had rendered.
+      leaf.querySelectorAll(':scope > .json-key, :scope > .json-index, :scope > .json-string').forEach(function (part) {
+        summary.appendChild(part);
+      });
+      var note = document.createElement('span');
+      note.className = 'json-embedded-note';
+      note.textContent = 'JSON';
+      summary.appendChild(note);
+      var children = document.createElement('div');
+      children.className = 'json-children';
+      children.innerHTML = html;
+      decorate(children);
+      node.append(summary, children);
+      node.open = true;
+      var hadFocus = leaf.contains(document.activeElement);
+      leaf.replaceWith(node);
+      if (hadFocus) { focusRow(summary); }
+      return node;
+    }, function (error) {
+      state.loading.delete(link);
+      if (error.message === 'HTTP 400') {
+        link.remove();
+        say('That string is not JSON holding an object or array; it stays a string.');
+        return null;
+      }
+      link.textContent = 'Open as JSON';
+      failed('open the string as JSON')(error);
+      return null;
+    });
+  }
+
   // ---- Opening and closing ---------------------------------------------------
 
   function setDepth(scope, depth) {
     // Open containers of `scope` less than `depth` levels below it, close the
-    // rest. Containers not loaded yet stay closed: opening them all could
-    // mean thousands of requests; they load when opened one by one.
+    // rest. Containers not loaded yet stay closed (expand() loads them first
+    // when there are few enough); they load when opened one by one.
+    // Returns {opened, skipped}.
     var skipped = 0;
     var opened = 0;
     var stack = [[scope, 0]];
@@ -297,14 +475,56 @@
         stack.push([child, item[1] + 1]);
       });
     }
-    if (depth === Infinity) {
-      say('Opened ' + opened.toLocaleString() + ' loaded nodes' +
-        (skipped ? '; ' + skipped.toLocaleString() + ' not loaded yet stay closed (open one to load it).' : '.'));
-    } else if (depth === 0) {
+    return { opened: opened, skipped: skipped };
+  }
+
+  function sayDepth(scope, depth) {
+    var done = setDepth(scope, depth);
+    if (depth === 0) {
       say('Collapsed.');
     } else {
-      say('Opened to depth ' + depth + (skipped ? '; ' + skipped.toLocaleString() + ' not loaded yet stay closed.' : '.'));
+      say('Opened to depth ' + depth + (done.skipped ? '; ' + done.skipped.toLocaleString() + ' not loaded yet stay closed.' : '.'));
     }
+  }
+
+  function openLoaded(scope, why) {
+    // Open all that is loaded below `scope` and say what stayed closed, and why.
+    var links = unloadedLinks(scope);
+    setDepth(scope, Infinity);
+    var loaded = scope.querySelectorAll('.json-node, .json-leaf').length;
+    if (!links.length) { say('Opened all ' + loaded.toLocaleString() + ' nodes.'); return; }
+    say(why + 'opened the ' + loaded.toLocaleString() + ' loaded nodes; ' +
+      entriesOf(links).toLocaleString() + ' entries not loaded yet stay closed (open one to load it).');
+  }
+
+  function expand(scope) {
+    // Open every node below `scope`, first fetching what is not loaded when the
+    // server counts at most EXPAND_LIMIT nodes there; beyond, open what is loaded.
+    var run = state.depthRun += 1;
+    var links = unloadedLinks(scope);
+    if (!links.length) { openLoaded(scope, ''); return; }
+    say('Counting nodes…');
+    var countUrl = withParam(withParam(state.urls.tree, 'at', atOf(scope)), 'count', EXPAND_LIMIT);
+    getText(countUrl).then(function (text) {
+      var count = JSON.parse(text);
+      if (run !== state.depthRun) { return; }
+      var label = isRoot(scope) ? 'The record' : 'This node';
+      if (!count.complete) {
+        openLoaded(scope, label + ' holds more than ' + EXPAND_LIMIT.toLocaleString() + ' nodes: ');
+        return;
+      }
+      var total = count.nodes.toLocaleString();
+      say('Loading ' + total + ' nodes…');
+      return loadAll(unloadedLinks(scope), function (came) {
+        if (run === state.depthRun) { say('Loading ' + total + ' nodes… ' + came.toLocaleString() + ' came.'); }
+      }).then(function () {
+        if (run === state.depthRun) { openLoaded(scope, 'Not all came: '); }
+      });
+    }).catch(function (error) {
+      if (run !== state.depthRun) { return; }
+      setDepth(scope, Infinity);
+      say('Could not load all of it (' + error.message + '); opened what is loaded. Expand again to try again.');
+    });
   }
 
   // ---- Keyboard -------------------------------------------------------------
@@ -335,7 +555,8 @@
 
   function openOrEnter(target) {
     var node = target.node;
-    if (isContainer(node) && !node.open) { node.open = true; } else if (isContainer(node)) {
+    var asJson = node && !isContainer(node) ? node.querySelector(':scope > a.json-embedded') : null;
+    if (asJson) { openEmbedded(asJson, ''); } else if (isContainer(node) && !node.open) { node.open = true; } else if (isContainer(node)) {
       focusRow(node.querySelector(':scope > .json-children > *'));
     }
   }
@@ -511,7 +732,8 @@
   function toDepth(depth) {
     return function (target) {
       if (!isContainer(target.node)) { return false; }
-      setDepth(target.node, depth);
+      state.depthRun += 1;  // a later choice wins over an "Expand all" still loading
+      if (depth === Infinity) { expand(target.node); } else { sayDepth(target.node, depth); }
       if (target.whole) { target.node.open = true; }  // the whole tree keeps its top level in view
     };
   }
@@ -535,6 +757,8 @@
       loadMore(target.control).then(function (loaded) { if (loaded && details) { focusRow(rowOf(details)); } });
     },
     'show-all': function (target) { showAll(target.control); },
+    'markdown': function (target) { toggleMarkdown(target.control); },
+    'as-json': function (target) { openEmbedded(target.control, ''); },
     'row-down': moveFocus(1),
     'row-up': moveFocus(-1),
     'row-first': function () { focusRow(visibleRows()[0]); },
@@ -558,17 +782,21 @@
 
   // ---- Wiring -------------------------------------------------------------------
 
+  // Links of the tree that act in place with the script (and open a page without it).
+  var IN_PLACE = [['a.json-more', 'more'], ['a.json-show-all', 'show-all'], ['a.json-markdown', 'markdown'],
+    ['a.json-embedded', 'as-json']];
+
   function onClick(event) {
-    var more = event.target.closest('a.json-more');
-    var showAllLink = event.target.closest('a.json-show-all');
     var control = event.target.closest('[data-tree-action]');
-    if (more && state.tree.contains(more)) {
-      event.preventDefault();
-      run('more', { control: more });
-    } else if (showAllLink) {
-      event.preventDefault();
-      run('show-all', { control: showAllLink });
-    } else if (control) {
+    for (var i = 0; i < IN_PLACE.length; i++) {
+      var link = event.target.closest(IN_PLACE[i][0]);
+      if (link && state.tree.contains(link)) {
+        event.preventDefault();
+        run(IN_PLACE[i][1], { control: link });
+        return;
+      }
+    }
+    if (control) {
       var name = control.getAttribute('data-tree-action');
       var inBar = Boolean(control.closest('.node-bar'));
       run(name, { node: inBar ? state.barNode : rootNode(), control: control, whole: !inBar });

@@ -309,3 +309,194 @@ def test_paths_and_links_are_right_for_awkward_keys(live_server, page):
         page.goto(page.evaluate("navigator.clipboard.readText()"))
         expect(page.locator(node_selector(record, pointer))).to_have_class(re.compile("json-target"))
         page.locator(".viewer-status").evaluate("status => { status.textContent = ''; }")
+
+
+# --- Expand all fetches what is not loaded, up to 10,000 nodes --------------------
+
+
+def steps_record(steps: int) -> dict:
+    """A trace of `steps` steps of 5 keys: 6 nodes a step."""
+    return {"trace": [{"step": i, "tool": "slack.post", "ok": True, "ms": i * 7, "note": f"n{i}"} for i in range(steps)]}
+
+
+def test_expand_all_loads_and_opens_every_node_of_a_record_under_10000_nodes(live_server, page, served):
+    record = steps_record(1500)  # 9,001 nodes
+    served("run_nine_thousand", record)
+    fragments: list[str] = []
+    page.on("request", lambda request: fragments.append(request.url) if "fragment=1" in request.url else None)
+    page.goto(f"{live_server.url}/runs/run_nine_thousand/")
+    assert page.locator("a.json-more").count() > 0
+    started = page.evaluate("performance.now()")
+    page.get_by_role("button", name="Expand all").click()
+    expect(page.locator(".viewer-status")).to_have_text("Opened all 9,001 nodes.", timeout=30_000)
+    elapsed = page.evaluate("performance.now()") - started
+    print(f"Expand all on 9,001 nodes: {elapsed:.0f} ms, {len(fragments)} requests")
+    assert page.locator("a.json-more").count() == 0
+    assert page.locator("details.json-node:not([open])").count() == 0
+    assert page.locator(".json-tree .json-node, .json-tree .json-leaf").count() == 9001 + 1  # and the root
+    expect(page.locator(node_selector(record, "/trace/1499/note"))).to_have_text('note"n1499"')
+    assert len(fragments) <= 20  # pages of 100 steps, not one request a node
+    assert elapsed < 15_000
+
+
+def test_expand_all_beyond_10000_nodes_opens_what_is_loaded_and_says_what_stayed_closed(live_server, page, served):
+    record = steps_record(4000)  # 24,001 nodes
+    served("run_twenty_thousand", record)
+    fragments: list[str] = []
+    page.on("request", lambda request: fragments.append(request.url) if "fragment=1" in request.url else None)
+    page.goto(f"{live_server.url}/runs/run_twenty_thousand/")
+    page.get_by_role("button", name="Expand all").click()
+    expect(page.locator(".viewer-status")).to_have_text(
+        re.compile(r"The record holds more than 10,000 nodes: opened the [\d,]+ loaded nodes; "
+                   r"3,900 entries not loaded yet stay closed \(open one to load it\)\.")
+    )
+    assert fragments == []  # decided before fetching anything
+    assert page.locator(node_selector(record, "/trace/99")).evaluate("el => el.open")
+    expect(page.locator(node_selector(record, "/trace")).locator("> .json-children > a.json-more")).to_have_text("… 3,900 more")
+
+
+def test_the_node_bar_expand_loads_and_opens_its_subtree_under_the_same_rule(live_server, page, served, settings):
+    settings.TREE_NODE_BUDGET = 150  # steps beyond the first few dozen are placeholders
+    record = {"trace": [{"step": i, "args": {"text": f"t{i}", "tags": ["a", "b"]}} for i in range(3000)]}
+    served("run_subtrees", record)
+    page.goto(f"{live_server.url}/runs/run_subtrees/")
+    step = page.locator(node_selector(record, "/trace/90"))
+    expect(step.locator("> .json-children > a.json-more")).to_have_count(1)  # a placeholder
+    step.locator("> summary").hover()
+    bar = page.locator(".node-bar")
+    bar.get_by_role("button", name="Expand this subtree").click()
+    expect(page.locator(".viewer-status")).to_have_text("Opened all 6 nodes.")
+    expect(page.locator(node_selector(record, "/trace/90/args/tags/1"))).to_have_text('1"b"')
+    assert step.locator("a.json-more").count() == 0
+    assert step.locator("details.json-node:not([open])").count() == 0
+    page.locator(node_selector(record, "/trace")).locator("> summary").hover()
+    bar.get_by_role("button", name="Expand this subtree").click()
+    expect(page.locator(".viewer-status")).to_contain_text("This node holds more than 10,000 nodes: opened the")
+
+
+def test_a_failed_load_during_expand_all_says_so_and_expanding_again_tries_again(live_server, page, served):
+    record = steps_record(300)
+    served("run_flaky", record)
+    page.goto(f"{live_server.url}/runs/run_flaky/")
+    page.route("**/tree?*fragment=1*", lambda route: route.fulfill(status=500, body="boom"))
+    page.get_by_role("button", name="Expand all").click()
+    expect(page.locator(".viewer-status")).to_have_text(
+        "Could not load all of it (HTTP 500); opened what is loaded. Expand again to try again."
+    )
+    page.unroute("**/tree?*fragment=1*")
+    page.get_by_role("button", name="Expand all").click()
+    expect(page.locator(".viewer-status")).to_have_text("Opened all 1,801 nodes.")
+    assert page.locator("a.json-more").count() == 0
+
+
+# --- Values shown another way, in place --------------------------------------------
+
+REPORT = "### Refund processed\n\n- **Customer:** Søren\n- <script>alert('md')</script>\n\n`re_123`"
+
+
+def test_rendered_markdown_shows_in_place_and_raw_hides_it(live_server, page, served):
+    record = {"id": "run_md", "output": REPORT}
+    served("run_md_browser", record)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(f"{live_server.url}/runs/run_md_browser/")
+    link = page.locator(node_selector(record, "/output")).locator("a.json-markdown")
+    expect(link).to_have_attribute("aria-expanded", "false")
+    link.click()
+    expect(link).to_have_text("Raw")
+    expect(link).to_have_attribute("aria-expanded", "true")
+    rendered = page.locator("#" + link.get_attribute("aria-controls"))
+    expect(rendered.locator("h2")).to_have_text("Refund processed")
+    expect(rendered.locator("strong")).to_have_text("Customer:")
+    assert rendered.locator("script").count() == 0
+    expect(rendered).to_contain_text("<script>alert('md')</script>")  # shown as text
+    assert page.url.endswith("/runs/run_md_browser/")  # in place, not the page
+    link.click()
+    expect(rendered).to_be_hidden()
+    expect(link).to_have_text("Rendered")
+    expect(link).to_have_attribute("aria-expanded", "false")
+    link.click()
+    expect(rendered).to_be_visible()
+    assert errors == []
+
+
+def test_json_in_a_string_opens_as_a_tree_in_place(live_server, page, served):
+    body = json.dumps({"ok": True, "items": [{"id": i, "name": f"<img src=x onerror=alert({i})>"} for i in range(150)]})
+    record = {"id": "run_body", "trace": [{"response": {"status": 200, "body": body}}]}
+    served("run_body_browser", record)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/runs/run_body_browser/")
+    page.get_by_role("button", name="Open to depth 3").click()
+    page.get_by_role("button", name="Expand all").click()
+    leaf = page.locator(node_selector(record, "/trace/0/response/body"))
+    expect(leaf).to_have_class("json-leaf")  # Expand all leaves strings as strings
+    leaf.get_by_role("link", name="Open as JSON").click()
+    items = page.locator(node_selector(record, "/trace/0/response/body") + ' > .json-children > [data-i="1"]')
+    expect(items.locator("> summary")).to_contain_text("items")
+    expect(page.locator(node_selector(record, "/trace/0/response/body"))).to_have_class(re.compile("json-embedded-node"))
+    assert page.locator(".json-tree img").count() == 0
+    # A "more" link inside goes on from the string's positions.
+    more = items.locator("> .json-children > a.json-more")
+    expect(more).to_have_text("… 50 more")
+    more.click()
+    name = items.locator('> .json-children > [data-i="149"] > .json-children > [data-i="1"]')
+    expect(name).to_contain_text("<img src=x onerror=alert(149)>")
+    # Paths on hover and copy buttons: the pointer goes on through the string, jq parses it.
+    items.locator('> .json-children > [data-i="149"]').evaluate("el => { el.open = true; }")
+    name.hover(position={"x": 4, "y": 4})  # the bar, wide with this path, covers the row's middle
+    bar = page.locator(".node-bar")
+    expect(bar.locator(".node-path")).to_have_text("(.trace[0].response.body | fromjson).items[149].name")
+    bar.get_by_role("button", name="Pointer").click()
+    assert page.evaluate("navigator.clipboard.readText()") == "/trace/0/response/body/items/149/name"
+    bar.get_by_role("button", name="JSON").click()
+    expect(page.locator(".viewer-status")).to_have_text("Copied the value as JSON.")
+    assert json.loads(page.evaluate("navigator.clipboard.readText()")) == "<img src=x onerror=alert(149)>"
+    # Keyboard: into the opened string and back out.
+    summary = page.locator(node_selector(record, "/trace/0/response/body")).locator("> summary")
+    summary.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(node_selector(record, "/trace/0/response/body") + ' > .json-children > [data-i="0"]')).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(summary).to_be_focused()
+    assert errors == []
+
+
+def test_a_deep_link_through_a_string_holding_json_opens_the_way(live_server, page, served):
+    body = json.dumps({"items": [{"name": f"n{i}"} for i in range(150)]})
+    record = {"trace": [{"response": {"body": body}}]}
+    served("run_body_link", record)
+    page.goto(f"{live_server.url}/runs/run_body_link/#/trace/0/response/body/items/120/name")
+    target = page.locator(node_selector(record, "/trace/0/response/body") + ' > .json-children > [data-i="0"]'
+                          ' > .json-children > [data-i="120"] > .json-children > [data-i="0"]')
+    expect(target).to_have_class(re.compile("json-target"))
+    expect(target).to_be_in_viewport()
+
+
+def test_a_string_that_only_looks_like_json_says_so_and_stays_a_string(live_server, page, served):
+    record = {"id": "run_fake", "body": "{this is not json}"}
+    served("run_fake_json", record)
+    page.goto(f"{live_server.url}/runs/run_fake_json/")
+    leaf = page.locator(node_selector(record, "/body"))
+    leaf.get_by_role("link", name="Open as JSON").click()
+    expect(page.locator(".viewer-status")).to_have_text("That string is not JSON holding an object or array; it stays a string.")
+    expect(leaf.get_by_role("link", name="Open as JSON")).to_have_count(0)
+    expect(leaf).to_contain_text('"{this is not json}"')
+
+
+# --- Touch targets --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_touch_targets_on_the_run_page_are_24_px_or_24_px_apart(live_server, page, served, width):
+    served(SAMPLE_RUN, build_record(SAMPLE_RUN))
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/runs/{SAMPLE_RUN}/")
+    # The node bar shown, on a container (its most buttons).
+    page.locator(".json-tree > .json-node > .json-children > details.json-node > summary").first.hover(
+        position={"x": 4, "y": 4}, force=True  # on a phone the bar covers the row it is about
+    )
+    expect(page.locator(".node-bar")).to_be_visible()
+    results = Axe().run(page, options={"runOnly": {"type": "rule", "values": ["target-size"]}})
+    assert results.violations_count == 0, results.generate_report()

@@ -81,7 +81,7 @@ def test_gunicorn_access_atoms_become_request_fields():
 def test_unknown_log_format_is_refused_in_one_line():
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=REPO, capture_output=True, text=True, timeout=60,
-        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, "LOG_FORMAT": "xml",
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, "TRUSTED_PROXIES": "1", "LOG_FORMAT": "xml",
              "DJANGO_SETTINGS_MODULE": "archal_dash.settings"},
     )
     assert result.returncode != 0

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from sample_api.server import SampleArchalServer
@@ -85,6 +89,26 @@ def archal(archal_server: SampleArchalServer, settings) -> SampleArchalServer:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     return archal_server
+
+
+T = TypeVar("T")
+
+
+def in_threads(count: int, action: Callable[[int], T], race: bool = False, workers: int | None = None) -> list[T]:
+    """action(0) … action(count - 1), each in a thread (`workers` at once; all when None), each
+    closing its own database connection; `race`: they all start at once, from a barrier."""
+    start = threading.Barrier(count) if race else None
+
+    def run(number: int) -> T:
+        if start is not None:
+            start.wait()
+        try:
+            return action(number)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(workers or count) as pool:
+        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from runs.models import Lookup, SignInFailure
 from runs.throttle import client_address
+from tests.conftest import in_threads
 from tests.shared_cache import own_cache_keys  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_state, pytest.mark.usefixtures("own_cache_keys")]
@@ -311,17 +309,10 @@ def test_the_404_page_keeps_the_header_with_sign_out(client, alice):
 @pytest.mark.django_db(transaction=True)
 def test_racing_wrong_passwords_get_exactly_the_limit_of_checks(alice):
     # With the failure written after the password check, all ten would pass the lockout check first.
-    start = threading.Barrier(10)
-
     def guess(number: int) -> str:
-        start.wait()
-        try:
-            return sign_in(Client(), "alice", f"wrong-{number}", X_Forwarded_For=f"203.0.113.{number}").content.decode()
-        finally:
-            connection.close()
+        return sign_in(Client(), "alice", f"wrong-{number}", X_Forwarded_For=f"203.0.113.{number}").content.decode()
 
-    with ThreadPoolExecutor(10) as pool:
-        pages = list(pool.map(guess, range(10)))
+    pages = in_threads(10, guess, race=True)
     assert sum("Please enter a correct username and password" in page for page in pages) == 3
     assert sum("Too many failed sign-ins" in page for page in pages) == 7
     assert SignInFailure.objects.filter(username="alice").count() == 3

@@ -18,7 +18,7 @@ from dyno import wait_until
 from runs import lookups, records, shared, upstream
 from runs.models import Lookup, Snapshot
 from runs.outcomes import LookupOutcome
-from tests.conftest import detail_url
+from tests.conftest import detail_url, in_threads
 from tests.shared_cache import own_cache_keys  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_state, pytest.mark.usefixtures("own_cache_keys")]
@@ -112,17 +112,7 @@ def test_raw_falls_back_to_the_stored_bytes(client, archal, settings):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_for_one_run_share_one_fetch(archal, settings):
     settings.RUN_CACHE_SECONDS = 0
-    start = threading.Barrier(8)
-
-    def look():
-        start.wait()
-        try:
-            return Client().get(detail_url("fault-slow-ok")).status_code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(lambda _: look(), range(8)))
+    statuses = in_threads(8, lambda _: Client().get(detail_url("fault-slow-ok")).status_code, race=True)
     assert statuses == [200] * 8
     assert upstream_calls(archal) == ["/api/runs/fault-slow-ok"]
     assert Lookup.objects.count() == 8
@@ -134,14 +124,7 @@ def test_200_concurrent_lookups_of_distinct_runs_leave_200_rows(archal, settings
     settings.ARCHAL_TIMEOUT = 10  # 50 threads at once on a busy machine: rows are counted here, not deadlines
     records.forget_all()
 
-    def look(number: int) -> int:
-        try:
-            return Client().get(detail_url(f"run_missing_{number}")).status_code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(50) as pool:
-        statuses = list(pool.map(look, range(200)))
+    statuses = in_threads(200, lambda number: Client().get(detail_url(f"run_missing_{number}")).status_code, workers=50)
     assert statuses == [404] * 200
     assert Lookup.objects.count() == 200
     assert Lookup.objects.values("run_id").distinct().count() == 200

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from runs.models import Lookup
-from tests.conftest import detail_url
+from tests.conftest import detail_url, in_threads
 from tests.shared_cache import own_cache_keys  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_state, pytest.mark.usefixtures("own_cache_keys")]
@@ -101,19 +98,9 @@ def test_signed_in_users_are_counted_per_user_wherever_they_are(client, settings
 def test_racing_lookups_get_exactly_the_limit_of_fetches(archal, settings):
     # Each fetch takes 0.3 s: with lookups counted when they finish, all 30 would pass the check.
     settings.LOOKUPS_PER_MINUTE = 5
-    start = threading.Barrier(30)
     for number in range(30):
         archal.overrides[f"race_{number}"] = "fault-slow-ok"
-
-    def look(number: int) -> int:
-        start.wait()
-        try:
-            return Client().get(detail_url(f"race_{number}")).status_code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(30) as pool:
-        statuses = list(pool.map(look, range(30)))
+    statuses = in_threads(30, lambda number: Client().get(detail_url(f"race_{number}")).status_code, race=True)
     assert sorted(statuses) == [200] * 5 + [429] * 25
     assert len(archal.requests) == 5
     assert Lookup.objects.count() == 5

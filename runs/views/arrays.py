@@ -26,16 +26,18 @@ PageOf = Callable[[ParsedRecord, Mapping[str, str]], StepsPage | TablePage | Pro
 @require_GET
 def run_steps(request: HttpRequest, run_id: str) -> HttpResponse:
     """The trace as a table and a timeline: ?errors=1 failed steps only, ?kind= one kind."""
-    return _array_page(request, run_id, "runs/steps.html", _steps)
+    return _array_page(request, run_id, "runs/steps.html", _steps, heading="Steps", noun="steps")
 
 
 @require_GET
 def run_table(request: HttpRequest, run_id: str) -> HttpResponse:
     """Any array of objects (?pointer= or ?at=) as a table, columns from the keys most items have."""
-    return _array_page(request, run_id, "runs/table.html", _table)
+    return _array_page(request, run_id, "runs/table.html", _table, heading="Table", noun="rows")
 
 
-def _array_page(request: HttpRequest, run_id: str, template: str, page_of: PageOf) -> HttpResponse:
+def _array_page(
+    request: HttpRequest, run_id: str, template: str, page_of: PageOf, heading: str, noun: str
+) -> HttpResponse:
     """A page of one array of a run's record, looked up like the run page when not stored."""
     if problem := run_id_problem(request, run_id):
         return problem
@@ -48,7 +50,8 @@ def _array_page(request: HttpRequest, run_id: str, template: str, page_of: PageO
         return problem_page(request, page, run_id)
     if request.GET.get("format") == "json":
         return JsonResponse(page.as_json())
-    return render(request, template, {"run_id": run_id, "page": page, "summary": answer.parsed.summary})
+    context = {"run_id": run_id, "page": page, "summary": answer.parsed.summary, "heading": heading, "noun": noun}
+    return render(request, template, context)
 
 
 def _steps(parsed: ParsedRecord, params: Mapping[str, str]) -> StepsPage | Problem:

@@ -106,3 +106,9 @@ def test_hostile_strings_in_every_shown_field_are_escaped(client, served):
     assert not document.findall(".//script") and not document.findall(".//img") and not document.findall(".//iframe")
     assert all(not (element.get("href") or "").lower().startswith(("javascript", "data", "vbscript"))
                for element in document.iter())
+
+
+@pytest.mark.parametrize("started", ["2025-11-06T10:00:00Z", 1762423200, 1762423200000, "2025-11-06T11:00:00+01:00"])
+def test_the_start_reads_as_utc_time_whatever_its_form(client, served, started):
+    html = page(client, served("run_started", {"status": "passed", "start_time": started}))
+    assert "2025-11-06 10:00:00 UTC" in region(html, "Run summary")

@@ -3,7 +3,7 @@ untrusted text cut and made visible, durations in words."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.timesince import timesince
 
 from runs.escaping import visible
 from runs.paths import pointer_fragment
+from runs.steps import timestamp_seconds
 
 register = template.Library()
 
@@ -97,3 +98,16 @@ def clock(milliseconds: float | None) -> str:
     if hours:
         return f"{sign}{hours:,}:{minutes:02d}:{int(seconds):02d}"
     return f"{sign}{minutes}:{seconds:04.1f}"
+
+
+@register.filter
+def moment(value: object) -> str:
+    """A timestamp from a record (ISO 8601, or seconds or milliseconds since the epoch) as UTC
+    time to the second: "2025-11-05 16:45:12 UTC"; anything else as it is."""
+    seconds = timestamp_seconds(value)
+    if seconds is None:
+        return shown(value)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):  # a year past 9999
+        return shown(value)

@@ -7,6 +7,12 @@ any JSON files named on the command line.
 
 `--sweep TREE_NODE_BUDGET=500,1000,2000` instead measures the largest record
 once per value of a tree setting (server time, HTML bytes, Chromium).
+
+Then the compare section (issue 11): each synthetic record of 1 MB or more
+against the same run again (bench.pairs: a step inserted, one deleted, one
+moved, a few values changed, every timestamp and duration different) through
+the compare page and its JSON Patch, and the same pair through deepdiff and
+jsonpatch.make_patch. `--compare-only` runs just that; `--no-compare` skips it.
 """
 
 from __future__ import annotations
@@ -82,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", metavar="SETTING=V1,V2,…",
                         help="measure the largest record once per value of a TREE_* setting")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (database, logs)")
+    parser.add_argument("--no-compare", action="store_true", help="skip the compare section")
+    parser.add_argument("--compare-only", action="store_true", help="only the compare section")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -109,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.sweep:
             _sweep(args, bodies, run_ids, archal.url)
-        else:
+        elif not args.compare_only:
             _main_tables(args, bodies, run_ids, archal.url)
+        if not args.sweep and not args.no_compare:
+            _compare_tables(args, {label: body for label, body in bodies.items() if label in SIZES})
     finally:
         archal.shutdown()
         if args.keep:
@@ -221,6 +231,67 @@ def _main_tables(args, bodies: dict[str, bytes], run_ids: dict[str, str], archal
                       all(p.settled_ms - p.ttfb_ms <= 400 for p, _ in visits.values())))
 
     print("\nGoals")
+    for name, ok in goals:
+        print(f"  {_mark(ok):6}  {name}")
+
+
+def _compare_tables(args, bodies: dict[str, bytes]) -> None:
+    """Compare two related runs of each size from 1 MB up (bench.pairs), with deepdiff and jsonpatch."""
+    from bench import comparing, pairs
+    from runs import jsonio
+
+    pairs_of = {label: body for label, body in bodies.items() if len(body) >= 900_000}
+    if not pairs_of:
+        return
+    results = {}
+    for label, body in pairs_of.items():
+        _say(f"compare: {label} (B = A run again)")
+        related = pairs.encode(pairs.related(jsonio.parse(body)))
+        results[label] = (len(related), comparing.measure_pair(label, body, related, args.repeat))
+    rows = []
+    for label, (b_bytes, r) in results.items():
+        rows.append([
+            label, f"{len(bodies[label]):,} / {b_bytes:,}", _ms(r.first_s),
+            "/".join(_ms(r.phases[name]) for name in ("fetch", "compare", "render")), _ms(r.warm_s), _ms(r.patch_s),
+            f"{r.html_bytes:,}", f"{r.changes:,}", f"{r.hidden:,}", f"{r.step_differences}", r.first_difference,
+            f"{r.patch_ops:,}", f"{r.page_peak / r.parse_peak:.2f}",
+        ])
+    print("\nCompare two runs (issue 11): B = A with a step inserted, one deleted, one moved, 3 values changed,")
+    print("every step's timestamp and duration different (bench.pairs); server side, in process")
+    print(_table(["pair", "A / B bytes", "page ms", "fetch/compare/render", "warm ms", "patch ms", "HTML bytes", "changes", "hidden",
+                  "step diffs", "first difference", "patch ops", "peak ÷ parse"], rows))
+    print("  page ms: /compare/<a>/<b>/ for two runs just fetched: both parsed and stored (lookups.look_up,\n"
+          "  upstream answering at once), compared and rendered (median); fetch/compare/render: the median\n"
+          "  of each part (fetch: parse, store and record both lookups). warm ms: the same page with both\n"
+          "  records kept (RECORD_CACHE_BYTES raised to hold both), comparing again. patch ms: /compare/<a>/<b>/patch with both kept (make_patch and\n"
+          "  its JSON). changes: listed after alignment with times, durations and IDs ignored; hidden: values\n"
+          "  those hid. peak ÷ parse: tracemalloc's peak of the page against parsing the two bodies.")
+    rows = []
+    for label, (_, r) in results.items():
+        deepdiff = (f"{_ms(r.deepdiff_s)} / {r.deepdiff_items:,}" if r.deepdiff_s is not None
+                    else "not run (minutes)")
+        jsonpatch_cell = f"{_ms(r.jsonpatch_s)} / {r.jsonpatch_ops:,}" if r.jsonpatch_s is not None else "-"
+        speedup = f"{r.deepdiff_s / r.first_s:.0f}×" if r.deepdiff_s is not None else "-"
+        rows.append([label, f"{_ms(r.first_s)} / {r.patch_ops:,}", jsonpatch_cell, deepdiff, speedup])
+    print("\nThe same pairs through the libraries (one run each, parsed records given)")
+    print(_table(["pair", "ours: page ms / patch ops", "jsonpatch.make_patch ms / ops", "deepdiff ms / items",
+                  "page vs deepdiff"], rows))
+    print(f"  deepdiff is not run past {comparing.DEEPDIFF_MAX_BYTES // 1_000_000} MB: it took 196 s at 50 MB "
+          "when issue 11 was planned.")
+    goals = []
+    if "10MB" in results:
+        goals.append(("10 MB pair: compare page ≤ 1.5 s", results["10MB"][1].first_s <= 1.5))
+    if "50MB" in results:
+        goals.append(("50 MB pair: compare page ≤ 6 s", results["50MB"][1].first_s <= 6))
+    goals += [
+        ("≤ 10 step differences reported for every pair", all(r.step_differences <= 10 for _, r in results.values())),
+        ("≥ 10× faster than deepdiff (where run)",
+         all(r.deepdiff_s >= 10 * r.first_s for _, r in results.values() if r.deepdiff_s is not None)),
+        ("peak memory ≤ 3 × the two parses (tracemalloc)",
+         all(r.page_peak <= 3 * r.parse_peak for _, r in results.values())),
+        ("compare page HTML ≤ 1 MB", all(r.html_bytes <= 1_000_000 for _, r in results.values())),
+    ]
+    print("\nCompare goals")
     for name, ok in goals:
         print(f"  {_mark(ok):6}  {name}")
 

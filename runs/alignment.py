@@ -26,6 +26,8 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import orjson
+
 from runs.roles import MISSING, names_of, normal, value_of
 from runs.steps import _name as step_name  # a step's tool, or its request's method and URL
 from runs.volatile import Ignore
@@ -149,10 +151,25 @@ _OPEN_OBJECT, _CLOSE_OBJECT, _OPEN_ARRAY, _CLOSE_ARRAY = ("{",), ("}",), ("[",),
 
 
 def masked_hash(value: object, ignore: Ignore) -> Hashable:
-    """A hash of `value` that ignores key order and the keys `ignore` hides (without recursion:
-    records nest thousands of levels deep)."""
+    """A hash of `value` that ignores key order and the keys `ignore` hides.
+
+    Fast when only its top level holds hidden keys (a step's time and ID):
+    those dropped, the rest is orjson's sorted bytes. Otherwise each value is
+    hashed in Python, without recursion (records nest a thousand levels). The
+    two can hash alike values differently (one hiding a key deep inside that the
+    other lacks): alignment only, then, never correctness.
+    """
     if not isinstance(value, (dict, list)):
         return (type(value), value)
+    top = {key: item for key, item in value.items() if not ignore.hides(key)} if isinstance(value, dict) else value
+    try:
+        text = orjson.dumps(top, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # deeper than 255 levels, integers past 64 bits, lone surrogates
+        return _hashed_in_python(value, ignore)
+    return _hashed_in_python(value, ignore) if ignore.hides_in(text) else hash(text)
+
+
+def _hashed_in_python(value: object, ignore: Ignore) -> Hashable:
     tokens: list[Hashable] = []
     stack: list[object] = [value]
     while stack:

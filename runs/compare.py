@@ -12,9 +12,11 @@ records nest thousands of levels deep.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import orjson
@@ -108,7 +110,8 @@ def compare(a: object, b: object, ignore: Ignore = DEFAULT,
     trace_a, trace_b = summary_a.trace, summary_b.trace
     traces = (trace_a.pointer, trace_b.pointer) if trace_a and trace_b else None
     walk = _Walk(ignore, traces)
-    walk.run(a, b, "", "")
+    with collector_paused():
+        walk.run(a, b, "", "")
     steps = None
     if trace_a is not None and trace_b is not None:
         steps = _steps_diff(trace_a, trace_b, walk, ignore)
@@ -140,7 +143,9 @@ class _Walk:
         self.complete = True
 
     def run(self, a: object, b: object, a_pointer: str, b_pointer: str) -> None:
-        stack: list[Task] = [(a, b, a_pointer, b_pointer)]
+        if known_same(a, b):
+            return
+        stack: list[Task] = [(a, b, a_pointer, b_pointer)]  # pairs on it are known to differ
         while stack:
             task = stack.pop()
             if isinstance(task, Change):
@@ -150,8 +155,6 @@ class _Walk:
                 self.changes.append(task)
                 continue
             x, y, px, py = task
-            if known_same(x, y):
-                continue
             if isinstance(x, dict) and isinstance(y, dict):
                 tasks = self._object(x, y, px, py)
             elif isinstance(x, list) and isinstance(y, list):
@@ -165,10 +168,13 @@ class _Walk:
         hides = self.ignore.hides
         for key, value in x.items():
             if key in y:
+                other = y[key]
+                if known_same(value, other):
+                    continue  # most keys: no pointer written, nothing stacked
                 if hides(key):
-                    self.hidden += not same(value, y[key])
+                    self.hidden += not same(value, other)  # too deep for ==: compared slowly, once
                 else:
-                    tasks.append((value, y[key], json_pointer(px, key), json_pointer(py, key)))
+                    tasks.append((value, other, json_pointer(px, key), json_pointer(py, key)))
             elif hides(key):
                 self.hidden += 1
             else:
@@ -195,11 +201,25 @@ class _Walk:
             if j is None:  # removed
                 tasks.append(Change(REMOVED, a_at, None, x[i]))
                 continue
-            b_at = json_pointer(py, j)
             if row == "moved":
-                tasks.append(Change(MOVED, a_at, b_at))
-            tasks.append((x[i], y[j], a_at, b_at))
+                tasks.append(Change(MOVED, a_at, json_pointer(py, j)))
+            if not known_same(x[i], y[j]):
+                tasks.append((x[i], y[j], a_at, json_pointer(py, j)))
         return tasks
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a walk allocates: records just parsed are millions
+    of young objects each collection would walk again (a 50 MB pair: seconds). Walks and
+    parsed JSON make no cycles; as in runs/jsonio.py's parse."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def same(x: object, y: object) -> bool:

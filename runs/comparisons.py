@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from runs import lookups
 from runs.compare import Comparison, compare
 from runs.lru import SizedLRU
+from runs.models import Snapshot
 from runs.outcomes import Problem, banner, meaning_of
 from runs.records import ParsedRecord
 from runs.volatile import Ignore
@@ -57,6 +58,13 @@ def look_up_both(request: HttpRequest, a: str, b: str, kept: bool = False) -> tu
     return Side("A", a, look_up(request, a)), Side("B", b, look_up(request, b))
 
 
+def records_of(sides: tuple[Side, Side]) -> tuple[ParsedRecord, ParsedRecord]:
+    """The two records, once both sides have one."""
+    a, b = sides[0].parsed, sides[1].parsed
+    assert a is not None and b is not None, "a side without a record has its own page"
+    return a, b
+
+
 _kept: SizedLRU[tuple[Comparison, int]] = SizedLRU(
     max_bytes=lambda: settings.RECORD_CACHE_BYTES,
     size_of=lambda kept: kept[1],
@@ -70,6 +78,15 @@ def comparison_of(a: ParsedRecord, b: ParsedRecord, ignore: Ignore) -> Compariso
     if kept is None:
         kept = _kept.put(key, (compare(a.record, b.record, ignore, a.summary, b.summary), a.size_bytes + b.size_bytes))
     return kept[0]
+
+
+def kept(a: str, b: str, ignore: Ignore) -> Comparison | None:
+    """The comparison kept for the two runs' stored records, found without reading them."""
+    stored = dict(Snapshot.objects.filter(run_id__in=(a, b)).values_list("run_id", "sha256"))
+    if a not in stored or b not in stored:
+        return None
+    found = _kept.get((a, stored[a], b, stored[b], ignore.patterns))
+    return None if found is None else found[0]
 
 
 def forget_all() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from runs.alignment import align
-from runs.compare import known_same
+from runs.compare import collector_paused, known_same
 from runs.paths import json_pointer
 from runs.volatile import DEFAULT
 
@@ -23,6 +23,11 @@ Operation = dict[str, object]
 
 def make_patch(a: object, b: object) -> list[Operation]:
     """Operations that turn `a` into `b` exactly (an empty list when they are the same JSON)."""
+    with collector_paused():
+        return _operations(a, b)
+
+
+def _operations(a: object, b: object) -> list[Operation]:
     operations: list[Operation] = []
     stack: list[tuple[object, object, str]] = [(a, b, "")]
     while stack:

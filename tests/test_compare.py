@@ -7,6 +7,7 @@ import json
 import random
 
 import jsonpatch
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -260,6 +261,19 @@ def test_the_ignore_list_can_be_set():
 )
 def test_default_ignore_list_matches_volatile_key_spellings(key, hidden):
     assert DEFAULT.hides(key) is hidden
+
+
+@given(st.text(max_size=30))
+def test_hidden_keys_are_found_in_json_text_as_by_name(key):
+    text = orjson.dumps({"step": [{key: 1}]})
+    if '"' not in key and "\\" not in key and not any(ord(char) < 32 for char in key) and 0 < len(key) <= 200:
+        assert DEFAULT.hides_in(text) == DEFAULT.hides(key)
+
+
+def test_hidden_keys_are_found_in_json_text():
+    assert DEFAULT.hides_in(b'{"a":{"b":[{"updatedAt":"x"}]}}')
+    assert not DEFAULT.hides_in(b'{"a":"\\"started_at\\":1","tool_timeout_ms":5}')
+    assert not NOTHING.hides_in(b'{"id":1}')
 
 
 def test_ignore_lists_from_the_query_are_bounded():

@@ -197,6 +197,23 @@ def test_when_both_sides_fail_the_first_ones_status_is_the_pages(client, setting
     assert client.get(compare_url("run_missing", "fault-429")).status_code == 404
 
 
+def test_a_side_answered_from_its_stored_copy_says_so(client, settings, served, archal):
+    a, b = pair()
+    served("run_a", a)
+    served("run_b", b)
+    client.get(compare_url("run_a", "run_b"))
+    settings.RUN_CACHE_SECONDS = 0
+    archal.overrides["run_b"] = "fault-500-json"
+    response = client.get(compare_url("run_a", "run_b"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Run B: Archal’s answer could not be used" in html and "this is its record as fetched at" in html
+    assert "3 changed, 2 added, 0 removed" in html
+    assert list(Lookup.objects.filter(run_id="run_b").values_list("outcome", flat=True)) == [
+        LookupOutcome.UPSTREAM_ERROR, LookupOutcome.FOUND
+    ]
+
+
 def test_a_bad_id_in_a_compare_link_is_a_400(client, archal):
     response = client.get(compare_url("..", "run_b"))
     assert response.status_code == 400

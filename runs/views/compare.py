@@ -15,12 +15,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from runs import comparisons
+from runs.compare import Comparison
 from runs.compare_page import Limits, comparison_page
 from runs.errors import run_id_problem
 from runs.forms import CompareForm
 from runs.jsonio import dumps
 from runs.patch import make_patch
-from runs.volatile import parse_ignore
+from runs.volatile import Ignore, parse_ignore
 
 
 @require_GET
@@ -37,17 +38,12 @@ def compare_form(request: HttpRequest) -> HttpResponse:
 @require_GET
 def compare_runs(request: HttpRequest, a: str, b: str) -> HttpResponse:
     """How run B differs from run A (?ignore= keys, ?offset= changes, ?steps= rows; ?format=json)."""
-    if problem := run_id_problem(request, a) or run_id_problem(request, b):
-        return problem
-    later_page = "offset" in request.GET or "steps" in request.GET
-    sides = comparisons.look_up_both(request, a, b, kept=later_page)
-    if (failed := _failed(request, sides)) is not None:
-        return failed
-    parsed_a, parsed_b = sides[0].parsed, sides[1].parsed
-    assert parsed_a is not None and parsed_b is not None
-    comparison = comparisons.comparison_of(parsed_a, parsed_b, parse_ignore(request.GET.get("ignore")))
-    limits = Limits(string_chars=settings.TREE_STRING_CHARS)
-    page = comparison_page(comparison, a, b, _number(request.GET, "offset"), _number(request.GET, "steps"), limits)
+    found = _comparison(request, a, b, parse_ignore(request.GET.get("ignore")))
+    if isinstance(found, HttpResponse):
+        return found
+    comparison, sides = found
+    offsets = _number(request.GET, "offset"), _number(request.GET, "steps")
+    page = comparison_page(comparison, a, b, *offsets, limits=Limits(string_chars=settings.TREE_STRING_CHARS))
     if request.GET.get("format") == "json":
         return JsonResponse(page.as_json())
     context = {"page": page, "sides": sides, "ignore_param": "ignore" in request.GET,
@@ -58,15 +54,38 @@ def compare_runs(request: HttpRequest, a: str, b: str) -> HttpResponse:
 @require_GET
 def compare_patch(request: HttpRequest, a: str, b: str) -> HttpResponse:
     """The RFC 6902 JSON Patch that turns run A's record into run B's, exactly."""
-    if problem := run_id_problem(request, a) or run_id_problem(request, b):
-        return problem
-    sides = comparisons.look_up_both(request, a, b)
-    if (failed := _failed(request, sides, as_json=True)) is not None:
-        return failed
-    parsed_a, parsed_b = sides[0].parsed, sides[1].parsed
-    assert parsed_a is not None and parsed_b is not None
+    sides = _both(request, a, b, as_json=True)
+    if isinstance(sides, HttpResponse):
+        return sides
+    record_a, record_b = (parsed.record for parsed in comparisons.records_of(sides))
     # RFC 6902 §6: the media type of a JSON Patch document.
-    return HttpResponse(dumps(make_patch(parsed_a.record, parsed_b.record)), content_type="application/json-patch+json")
+    return HttpResponse(dumps(make_patch(record_a, record_b)), content_type="application/json-patch+json")
+
+
+def _comparison(request: HttpRequest, a: str, b: str,
+                ignore: Ignore) -> tuple[Comparison, tuple[comparisons.Side, ...]] | HttpResponse:
+    """The comparison, and the two runs as looked up; a later page of it (?offset=, ?steps=) reads
+    the one kept, without reading the records (or, when none is kept, their stored copies)."""
+    later = "offset" in request.GET or "steps" in request.GET
+    if later and not _bad_id(request, a, b) and (kept := comparisons.kept(a, b, ignore)) is not None:
+        return kept, ()
+    sides = _both(request, a, b, kept=later)
+    if isinstance(sides, HttpResponse):
+        return sides
+    return comparisons.comparison_of(*comparisons.records_of(sides), ignore), sides
+
+
+def _both(request: HttpRequest, a: str, b: str, kept: bool = False,
+          as_json: bool = False) -> tuple[comparisons.Side, comparisons.Side] | HttpResponse:
+    """Both runs looked up, or the page saying why not: a bad ID, or a run without a record."""
+    if problem := _bad_id(request, a, b):
+        return problem
+    sides = comparisons.look_up_both(request, a, b, kept)
+    return _failed(request, sides, as_json) or sides
+
+
+def _bad_id(request: HttpRequest, a: str, b: str) -> HttpResponse | None:
+    return run_id_problem(request, a) or run_id_problem(request, b)
 
 
 def _failed(request: HttpRequest, sides: tuple[comparisons.Side, comparisons.Side],

@@ -10,9 +10,10 @@ fact can link to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Generic, cast
 
 from typing_extensions import TypeVar
@@ -72,15 +73,21 @@ class Fact(Generic[V]):
     pointer: str
 
 
-def names_of(obj: dict) -> dict[str, str]:
+def names_of(obj: dict) -> Mapping[str, str]:
     """Each key of `obj` by its normal() spelling (the first key, when two share one)."""
+    return _names_of_keys(tuple(obj))
+
+
+@lru_cache(maxsize=4096)
+def _names_of_keys(keys: tuple[str, ...]) -> Mapping[str, str]:
+    # The steps of one trace share a handful of key sets: each is worked out once.
     names: dict[str, str] = {}
-    for key in obj:
+    for key in keys:
         names.setdefault(normal(key), key)
-    return names
+    return MappingProxyType(names)  # shared between calls: read-only
 
 
-def field(obj: object, role: str, pointer: str = "", names: dict[str, str] | None = None) -> Fact | None:
+def field(obj: object, role: str, pointer: str = "", names: Mapping[str, str] | None = None) -> Fact | None:
     """The first key of `obj` (an object at `pointer`) spelled as `role`, in the role's order.
 
     `names`: names_of(obj), when several roles are looked up in one object."""
@@ -98,7 +105,7 @@ def field(obj: object, role: str, pointer: str = "", names: dict[str, str] | Non
 MISSING = object()
 
 
-def value_of(obj: dict, role: str, names: dict[str, str]) -> object:
+def value_of(obj: dict, role: str, names: Mapping[str, str]) -> object:
     """The value of the first key of `obj` spelled as `role`, or MISSING: field() without the pointer."""
     for name in ROLE_KEYS[role]:
         if name in names:

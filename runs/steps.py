@@ -7,6 +7,7 @@ down; any array of objects can be read the same way (?pointer=).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeGuard
@@ -81,7 +82,7 @@ def _step(index: int, item: object, pointer: str, origin: float | None) -> Step:
     )
 
 
-def step_failed(item: object, names: dict[str, str] | None = None) -> bool:
+def step_failed(item: object, names: Mapping[str, str] | None = None) -> bool:
     """A non-empty error, a failure word as its status, or an HTTP response status of 400 or more."""
     if not isinstance(item, dict):
         return False
@@ -108,7 +109,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _name(item: dict, names: dict[str, str]) -> str | None:
+def _name(item: dict, names: Mapping[str, str]) -> str | None:
     """The tool's name, or an HTTP request's method and URL (on the step or in its request)."""
     tool = _text(value_of(item, "tool", names))
     if tool is not None:
@@ -138,7 +139,7 @@ def timestamp_seconds(value: object) -> float | None:
     return None
 
 
-def duration_ms(obj: dict, start: float | None, names: dict[str, str] | None = None) -> float | None:
+def duration_ms(obj: dict, start: float | None, names: Mapping[str, str] | None = None) -> float | None:
     """Milliseconds from a duration field (`*_ms`, or seconds), or finished − started."""
     names = names_of(obj) if names is None else names
     value = value_of(obj, "duration_ms", names)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from runs.alignment import align
-from runs.compare import collector_paused, known_same
 from runs.paths import json_pointer
+from runs.sameness import collector_paused, known_same
 from runs.volatile import DEFAULT
 
 Operation = dict[str, object]

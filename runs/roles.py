@@ -105,6 +105,22 @@ def field(obj: object, role: str, pointer: str = "", names: Mapping[str, str] | 
 MISSING = object()
 
 
+def key_of(names: Mapping[str, str], role: str) -> str | None:
+    """The key spelled as `role` among `names` (names_of an object), in the role's order."""
+    for name in ROLE_KEYS[role]:
+        if name in names:
+            return names[name]
+    return None
+
+
+@lru_cache(maxsize=4096)
+def keys_for(keys: tuple[str, ...], roles: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The key of each of `roles` in an object with these `keys`: worked out once per key set,
+    which the items of one array mostly share."""
+    names = _names_of_keys(keys)
+    return tuple(key_of(names, role) for role in roles)
+
+
 def value_of(obj: dict, role: str, names: Mapping[str, str]) -> object:
     """The value of the first key of `obj` spelled as `role`, or MISSING: field() without the pointer."""
     for name in ROLE_KEYS[role]:

@@ -12,10 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runs import alignment
-from runs.alignment import align, common_subsequence
-from runs.compare import ADDED, CHANGED, MOVED, REMOVED, compare, same
+from runs import lcs
+from runs.alignment import align
+from runs.compare import ADDED, CHANGED, MOVED, REMOVED, compare
+from runs.lcs import common_subsequence
 from runs.patch import make_patch
+from runs.sameness import same
 from runs.volatile import DEFAULT, NOTHING, Ignore, parse_ignore
 from tests import strategies
 
@@ -330,7 +332,7 @@ def test_myers_finds_a_longest_common_subsequence(a, b):
 
 
 def test_arrays_that_differ_nearly_everywhere_fall_back_to_a_patience_diff(monkeypatch):
-    monkeypatch.setattr(alignment, "MYERS_MAX_WORK", 1000)
+    monkeypatch.setattr(lcs, "MYERS_MAX_WORK", 1000)
     rng = random.Random(7)
     a = list(range(3000))
     b = a[:]

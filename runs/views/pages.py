@@ -74,13 +74,11 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     return _json_file(body, run_id, download=bool(request.GET.get("download")))
 
 
-RUN_PAGES = ("/", "/raw", "/tree", "/search", "/locate", "/steps", "/table", "/markdown")
-
-
 @require_GET
-def slashed_run_id(request: HttpRequest, rest: str) -> HttpResponse:
-    """A run page whose ID holds "/": a clear 400, not a bare 404."""
-    for page in RUN_PAGES:
+def slashed_run_id(request: HttpRequest, rest: str, pages: tuple[str, ...]) -> HttpResponse:
+    """A run page whose ID holds "/": a clear 400, not a bare 404 (`pages`: the ends of a run's
+    URLs, from runs/urls.py)."""
+    for page in pages:
         run_id = rest[: -len(page)]
         if rest.endswith(page) and "/" in run_id and (problem := run_id_problem(request, run_id)):
             return problem

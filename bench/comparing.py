@@ -10,7 +10,6 @@ import gc
 import json
 import statistics
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import count
@@ -19,7 +18,7 @@ from unittest import mock
 from django.template.loader import render_to_string
 from django.test import override_settings
 
-from bench.serverside import median_seconds, request
+from bench.serverside import median_seconds, peak_bytes, request
 from runs import comparisons, jsonio, records, upstream, volatile
 from runs.compare_page import comparison_page
 from runs.views import compare
@@ -104,9 +103,9 @@ def measure_pair(label: str, body_a: bytes, body_b: bytes, repeat: int, librarie
         patch_s = median_seconds(lambda: compare.compare_patch(request("/compare/patch"), *kept), repeat)
         records.forget_all()
         comparisons.forget_all()
-        parse_peak = _peak(lambda: (jsonio.parse(body_a), jsonio.parse(body_b)))
+        parse_peak = peak_bytes(lambda: (jsonio.parse(body_a), jsonio.parse(body_b)))
         records.forget_all()
-        page_peak = _peak(first_view)
+        page_peak = peak_bytes(first_view)
     records.forget_all()
     comparisons.forget_all()
     steps = comparison.steps
@@ -150,14 +149,3 @@ def _libraries(result: CompareResult, body_a: bytes, body_b: bytes) -> None:
         diff = DeepDiff(a, b)
         result.deepdiff_s = time.perf_counter() - started
         result.deepdiff_items = sum(len(items) for items in diff.values())
-
-
-def _peak(action: Callable[[], object]) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        kept = action()  # noqa: F841 (kept alive until the peak is read)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()

@@ -99,10 +99,10 @@ def measure_page(run_id: str, body: bytes, repeat: int) -> PageResult:
     phases: dict[str, list[float]] = {}
     page_s = median_seconds(lambda: build_page(f"{run_id}-t{next(counter)}", body, phases), repeat)
     records.forget_all()
-    parse_peak = _peak(lambda: jsonio.parse(body))
+    parse_peak = peak_bytes(lambda: jsonio.parse(body))
     records.forget_all()
     response: list[HttpResponse] = []
-    page_peak = _peak(lambda: response.append(build_page(f"{run_id}-m", body)))
+    page_peak = peak_bytes(lambda: response.append(build_page(f"{run_id}-m", body)))
     text = response[0].content.decode()
     parse_rss, page_rss = _rss_in_fresh_process(run_id, body)
     return PageResult(
@@ -119,12 +119,12 @@ def measure_page(run_id: str, body: bytes, repeat: int) -> PageResult:
     )
 
 
-def _peak(action: Callable[[], object]) -> int:
+def peak_bytes(action: Callable[[], object]) -> int:
     """Peak bytes Python allocated during `action` (the body was allocated before: not counted)."""
     gc.collect()
     tracemalloc.start()
     try:
-        tracemalloc.reset_peak()
+        tracemalloc.resetpeak_bytes()
         kept = action()  # noqa: F841 (kept alive until the peak is read)
         return tracemalloc.get_traced_memory()[1]
     finally:
@@ -147,7 +147,7 @@ def _rss_in_fresh_process(run_id: str, body: bytes) -> tuple[int | None, int | N
     return grown[0], grown[1]
 
 
-def rss_peak(action: Callable[[], object]) -> int | None:
+def rsspeak_bytes(action: Callable[[], object]) -> int | None:
     """Bytes the process's resident set grew by at its peak during `action` (Linux only).
 
     Counts what tracemalloc does not (C libraries' own memory, such as

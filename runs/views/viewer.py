@@ -85,9 +85,7 @@ def run_tree(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Probl
     if not isinstance(container, (dict, list)):
         return not_a_container(_named(request.GET))
     if "count" in request.GET:
-        limit = min(_int_param(request, "count", 0), MAX_COUNTED)
-        nodes = count_nodes(container, limit)
-        return JsonResponse({"nodes": nodes, "complete": nodes <= limit})
+        return _counted(request, container)
     span = (_int_param(request, "offset", 0), _int_param(request, "end", len(container)))
     children = render_children(container, at, tree_links(parsed.run_id), span=span, focus=_focus(request))
     if request.GET.get("fragment"):
@@ -146,6 +144,13 @@ def subtree_json(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse:
         return problem_page(request, found, parsed.run_id)
     _at, node = found
     return HttpResponse(dumps(node, pretty=bool(request.GET.get("pretty"))), content_type="application/json")
+
+
+def _counted(request: HttpRequest, container: dict | list) -> JsonResponse:
+    """{nodes, complete}: the nodes below `container`, counted up to ?count= (MAX_COUNTED at most)."""
+    limit = min(_int_param(request, "count", 0), MAX_COUNTED)
+    nodes = count_nodes(container, limit)
+    return JsonResponse({"nodes": nodes, "complete": nodes <= limit})
 
 
 def _find(parsed: ParsedRecord, params: Mapping[str, str]) -> tuple[Positions, object] | Problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 import time
@@ -183,15 +184,13 @@ def test_a_cached_record_shows_when_it_was_last_fetched_even_by_another_process(
 # processes do; the request's thread is the leader of its own process's flight.
 
 
-def in_shared_flight() -> int:
-    """Threads inside lookups._shared_flight (leading or waiting)."""
+def waiting_for_a_shared_flight() -> int:
+    """Threads asleep in lookups._shared_flight's backoff: waiters that have seen the leader's
+    lock (one that has only entered may still find the flight landed, and fetch again)."""
+    lines, first = inspect.getsourcelines(lookups._shared_flight)
+    sleep_line = first + next(number for number, line in enumerate(lines) if "time.sleep(" in line)
     code = lookups._shared_flight.__code__
-    count = 0
-    for frame in sys._current_frames().values():
-        while frame is not None and frame.f_code is not code:
-            frame = frame.f_back
-        count += frame is not None
-    return count
+    return sum(frame.f_code is code and frame.f_lineno == sleep_line for frame in sys._current_frames().values())
 
 
 def other_process_fetching(run_id: str, pool: ThreadPoolExecutor):
@@ -224,7 +223,7 @@ def test_a_request_waits_for_another_processs_fetch_and_shows_its_record(archal,
     with ThreadPoolExecutor(2) as pool:
         leader, land = other_process_fetching("run_small", pool)
         request = pool.submit(get_page, detail_url("run_small"))
-        wait_until(lambda: in_shared_flight() == 2, what="the request to wait on the other fetch")
+        wait_until(lambda: waiting_for_a_shared_flight() == 1, what="the request to wait on the other fetch")
         assert upstream_calls(archal) == []
         land.set()
         assert isinstance(leader.result(), upstream.RunFound)
@@ -242,7 +241,7 @@ def test_a_request_reports_the_failure_another_processs_fetch_met(archal, settin
     with ThreadPoolExecutor(2) as pool:
         leader, land = other_process_fetching("run_small", pool)
         request = pool.submit(get_page, detail_url("run_small"))
-        wait_until(lambda: in_shared_flight() == 2, what="the request to wait on the other fetch")
+        wait_until(lambda: waiting_for_a_shared_flight() == 1, what="the request to wait on the other fetch")
         land.set()
         assert isinstance(leader.result(), upstream.UpstreamFailed)
         response = request.result()

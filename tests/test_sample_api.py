@@ -106,8 +106,13 @@ def test_make_run_launcher_serves_sample_runs_without_a_token(tmp_path):
         home = requests.get(f"http://127.0.0.1:{port}/", timeout=10).text  # the IDs reach it by ARCHAL_SAMPLE_RUN_IDS
         assert all(f'href="/runs/{run_id}/"' in home for run_id in SAMPLE_RUN_IDS)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        output, _ = process.communicate(timeout=20)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as a person stops make run
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # leave no dashboard running behind a failed test
+            process.communicate(timeout=10)
+            raise
     assert "ARCHAL_TOKEN is not set" in output
     assert "Sign-in is off (REQUIRE_LOGIN=false)" in output
     assert f"http://127.0.0.1:{port}/runs/{SAMPLE_RUN_IDS[0]}/" in output

@@ -55,6 +55,8 @@ class Answer:
 
 def look_up(request: HttpRequest, run_id: str, refresh: bool = False) -> Answer:
     """Return the answer to one person's lookup of `run_id`, and record it (unless refused)."""
+    # A fetch of this run that lands from now on answers this lookup as well as one of its own would.
+    asked_at = time.time()
     if not refresh and (recent := _recent(run_id)) is not None:
         Lookup.objects.record(
             run_id, None, user=request.user, client_address=throttle.client_address(request),
@@ -65,7 +67,7 @@ def look_up(request: HttpRequest, run_id: str, refresh: bool = False) -> Answer:
     if isinstance(reservation, LookupsThrottled):
         return Answer(reservation, None, Source.REFUSED)
     try:
-        outcome = _flights.fetch(run_id)
+        outcome = _flights.fetch(run_id, asked_at)
     except BaseException:
         reservation.cancel()
         raise
@@ -138,7 +140,8 @@ class _Flights:
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
 
-    def fetch(self, run_id: str) -> upstream.FetchOutcome:
+    def fetch(self, run_id: str, asked_at: float) -> upstream.FetchOutcome:
+        """The outcome of a fetch of `run_id` that lands after `asked_at` (time.time())."""
         with self._lock:
             flight = self._flights.get(run_id)
             leading = flight is None
@@ -148,9 +151,9 @@ class _Flights:
             landed = flight.done.wait(_flight_seconds())
             if flight.outcome is not None:
                 return flight.outcome
-            return self.fetch(run_id) if landed else upstream.UpstreamTimeout()
+            return self.fetch(run_id, asked_at) if landed else upstream.UpstreamTimeout()
         try:
-            flight.outcome = _shared_flight(run_id, self._fetch)
+            flight.outcome = _shared_flight(run_id, self._fetch, asked_at)
         finally:
             with self._lock:
                 del self._flights[run_id]
@@ -173,8 +176,11 @@ class _Landed:
 _CLOCK_SKEW = 0.5
 
 
-def _shared_flight(run_id: str, fetch: Callable[[str], upstream.FetchOutcome]) -> upstream.FetchOutcome:
-    """Fetch `run_id` unless another process is fetching it; then wait for that fetch's outcome.
+def _shared_flight(
+    run_id: str, fetch: Callable[[str], upstream.FetchOutcome], asked_at: float,
+) -> upstream.FetchOutcome:
+    """Fetch `run_id` unless another process is fetching it, or has fetched it since
+    `asked_at`; then wait for (or take) that fetch's outcome.
 
     The leader holds the run's lock (expiring after the fetch's deadline, so
     a killed worker cannot wedge the run), fetches, stores, then publishes
@@ -194,8 +200,12 @@ def _shared_flight(run_id: str, fetch: Callable[[str], upstream.FetchOutcome]) -
         # Published before the lock is released: read it first, or a waiter that
         # slept through the landing would find the lock free and fetch again.
         landed = shared.published("landed", run_id)
+        # A fetch that landed after this lookup began (between its look for a
+        # recent copy and here) counts as well as one seen in the air.
         if isinstance(landed, _Landed) and (
-            landed.token in seen or (in_the_air_at is not None and landed.finished >= in_the_air_at)
+            landed.token in seen
+            or landed.finished >= asked_at
+            or (in_the_air_at is not None and landed.finished >= in_the_air_at)
         ):
             if (outcome := _outcome_of(run_id, landed)) is not None:
                 return outcome

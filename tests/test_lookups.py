@@ -158,9 +158,9 @@ def test_when_the_first_fetch_raises_the_waiters_try_again_instead_of_reporting_
 
     flights = lookups._Flights(fetch)
     with ThreadPoolExecutor(4) as pool:
-        leader = pool.submit(flights.fetch, "run_a")
+        leader = pool.submit(flights.fetch, "run_a", time.time())
         entered.wait(5)
-        waiters = [pool.submit(flights.fetch, "run_a") for _ in range(3)]
+        waiters = [pool.submit(flights.fetch, "run_a", time.time()) for _ in range(3)]
         wait_until(lambda: waiting_on_a_flight() == 3, what="the waiters to wait on the leader's flight")
         release.set()
         with pytest.raises(RuntimeError):
@@ -205,7 +205,7 @@ def other_process_fetching(run_id: str, pool: ThreadPoolExecutor):
         finally:
             connection.close()
 
-    leader = pool.submit(lookups._shared_flight, run_id, gated_fetch)
+    leader = pool.submit(lookups._shared_flight, run_id, gated_fetch, time.time())
     assert entered.wait(5)
     return leader, land
 
@@ -248,6 +248,27 @@ def test_a_request_reports_the_failure_another_processs_fetch_met(archal, settin
     assert response.status_code == 502
     assert "HTTP 503" in response.content.decode()
     assert upstream_calls(archal) == ["/api/runs/run_small"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fetch_that_landed_after_a_lookup_began_answers_it(archal, settings):
+    # The race two dynos ran into: a lookup finds no recent copy, another process's
+    # fetch lands and releases its lock, and only then does the lookup reach the flight.
+    settings.RUN_CACHE_SECONDS = 0
+    asked_at = time.time()
+    assert isinstance(lookups._shared_flight("run_small", lookups._fetch_and_keep, time.time()), upstream.RunFound)
+    outcome = lookups._shared_flight("run_small", lookups._fetch_and_keep, asked_at)
+    assert isinstance(outcome, upstream.RunFound)
+    assert upstream_calls(archal) == ["/api/runs/run_small"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fetch_that_landed_before_a_lookup_began_does_not_answer_it(archal, settings):
+    settings.RUN_CACHE_SECONDS = 0
+    assert isinstance(lookups._shared_flight("run_small", lookups._fetch_and_keep, time.time()), upstream.RunFound)
+    asked_at = time.time() + 0.001  # strictly after the landing, whatever the clock's resolution
+    assert isinstance(lookups._shared_flight("run_small", lookups._fetch_and_keep, asked_at), upstream.RunFound)
+    assert upstream_calls(archal) == ["/api/runs/run_small", "/api/runs/run_small"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -64,6 +64,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     env.configure("http://127.0.0.1:9")  # no Archal: build_page answers with the body itself
+    from django.conf import settings
+
+    # Every build_page keeps the record anew, which starts a background index build: it would
+    # compete for the GIL with the next measurement and double the times of both, at random.
+    settings.SEARCH_INDEX_IN_BACKGROUND = False
     sizes = {label: SIZES[label] for label in args.sizes.split(",")}
     bodies = synthetic_bodies(sizes)
     header = ["record", "steps", "page ms", "summary ms (share)", "page KB",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from runs import verdicts
 from runs.paths import node_at, positions_of
 from runs.roles import SPELLINGS, field, normal
-from runs.steps import find_trace, read_steps, step_failed, timestamp_seconds
+from runs.steps import failed_indices, find_trace, read_steps, step_failed, timestamp_seconds
 from runs.summary import Summary, summarise
 from tests import strategies
 
@@ -148,6 +148,17 @@ def test_a_failed_step_is_an_error_a_failure_word_or_an_http_error():
     assert step_failed({"status": "FAILED"}) and step_failed({"status": 503})
     assert step_failed({"response": {"status": 404}})
     assert not step_failed({"error": None, "errors": [], "status": "ok", "response": {"status": 200}})
+
+
+def test_the_summarys_scan_for_failed_steps_agrees_with_reading_each_step():
+    # failed_indices keeps its own per-key-set lookups: one key set's must not leak into another's.
+    items = [
+        {"error": "boom"}, {"Error": None, "status": "ok"}, {"status": 500}, {"status": "ok"},
+        "not a step", {"response": {"status_code": 404}}, {"response": "x"}, {"error": "boom"},
+        {"status": "failed", "error": None}, {"error": None, "status": "failed"}, None, {},
+    ]
+    assert failed_indices(items) == [index for index, item in enumerate(items) if step_failed(item)]
+    assert failed_indices(items) == [0, 2, 5, 7, 8, 9]
 
 
 def test_the_trace_is_the_largest_array_of_objects_with_a_trace_name():

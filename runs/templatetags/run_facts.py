@@ -68,6 +68,16 @@ def duration(milliseconds: float | None) -> str:
 
 
 @register.filter
+def duration_beside(milliseconds: float | None, other: float | None) -> str:
+    """`duration`, or to the millisecond when it would read the same as the different
+    duration `other` beside it: 58312 beside 58287 → "58,312 ms", not "58.3 s" twice."""
+    shown = duration(milliseconds)
+    if milliseconds is None or other is None or milliseconds == other or shown != duration(other):
+        return shown
+    return f"{milliseconds:,.3f}".rstrip("0").rstrip(".") + " ms"
+
+
+@register.filter
 def thousands(number: int) -> str:
     """4508 → "4,508"."""
     return f"{number:,}"

@@ -211,6 +211,21 @@ class Snapshot(models.Model):
         return decode_body(self.body, self.encoding)
 
 
+class SnapshotOutline(models.Model):
+    """What a process that has not parsed a snapshot needs to answer for parts of it
+    (runs/cold.py): the record's outline (runs/outline.py) and its search index, both
+    compressed; made from the record with the digest `sha256`, and used for no other."""
+
+    snapshot = models.OneToOneField(Snapshot, on_delete=models.CASCADE, related_name="outline")
+    sha256 = models.CharField(max_length=64)
+    outline = models.BinaryField()
+    search_index = models.BinaryField()
+    made_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"outline of {self.snapshot_id} ({self.sha256[:12]})"
+
+
 class SignInFailure(models.Model):
     """One failed sign-in, kept for SIGNIN_LOCKOUT_SECONDS to throttle password guessing.
 

@@ -41,6 +41,19 @@ class SearchResult:
     nodes: list[int]  # numbers of the requested matches, in document order
 
 
+@dataclass(frozen=True)
+class IndexParts:
+    """A built index without its record: the text, the blocks' offsets, the containers'
+    starts, ends and skips, and the number of nodes."""
+
+    text: bytes
+    blocks: array
+    starts: array
+    ends: array
+    skips: array
+    nodes: int
+
+
 class SearchIndex:
     """A record's keys and scalar values as one lower-cased UTF-8 text.
 
@@ -57,7 +70,7 @@ class SearchIndex:
         `checkpoint`, if given, is called every so often during the build and may raise to stop it.
         """
         texts, self._starts, self._ends, self._skips = _node_texts(record, checkpoint)
-        self._record = record
+        self._record: object = record
         self._nodes = len(texts) // 2
         self._text, self._blocks = _join_lowered(texts)
         if self._text.count(NODE_END) != self._nodes:
@@ -70,6 +83,21 @@ class SearchIndex:
         # container number, once a search needed them (see _child_holding).
         self._tables: dict[int, tuple[array, array, array]] = {}
         self._byte_counts: dict[bytes, int] = {}  # nodes holding a one-byte query, once counted
+
+    @classmethod
+    def restored(cls, parts: IndexParts) -> SearchIndex:
+        """An index from the parts of one built before (runs/cold.py keeps them with the
+        snapshot). It finds nodes and their positions; `pointers` needs the record."""
+        index = cls.__new__(cls)
+        index._text, index._blocks = parts.text, parts.blocks
+        index._starts, index._ends, index._skips = parts.starts, parts.ends, parts.skips
+        index._nodes, index._record = parts.nodes, None
+        index._tables, index._byte_counts = {}, {}
+        return index
+
+    def parts(self) -> IndexParts:
+        """What `restored` needs to make this index again without the record."""
+        return IndexParts(self._text, self._blocks, self._starts, self._ends, self._skips, self._nodes)
 
     def search(self, query: str, limit: int = 500, offset: int = 0) -> SearchResult:
         """Return how many nodes match `query`, and the numbers of matches [offset, offset + limit)."""

@@ -1,0 +1,254 @@
+"""A stored record's outline: where its top levels lie in the bytes Archal sent.
+
+A process that has not parsed a record can answer for one of its parts by
+parsing just that part's bytes (runs/cold.py), given where the part lies. The
+outline says so for the record's top level and for each container one level
+down: for each child its key's bytes (objects) and its value's bytes. So for a
+record `{"trace": [48,000 steps], …}` a step is a slice of the body, a
+thousandth of it.
+
+Outlining scans the body (off the request path): the top two levels child by
+child, each child's value measured by parsing it alone with orjson, which
+stops at the first byte after the value and says where (in characters, made
+bytes here). Deeper values are never outlined: a record whose big part lies
+deeper is answered by parsing that whole part.
+
+The outline is checked against the parsed record (kinds, counts, keys); one
+that disagrees is not kept. Keys are kept as byte spans, not text (a key can
+be a megabyte, or hold a lone surrogate), and read back from the body.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from array import array
+from dataclasses import dataclass, field
+
+import orjson
+import zstandard
+
+from runs import jsonio
+
+OUTLINE_DEPTH = 2  # levels whose children are listed: the record's, and its children's
+FORMAT = 1  # the first number of a stored outline; another is not read
+OBJECT, ARRAY = 0, 1
+NOT_OUTLINED = -1
+FIRST_GUESS = 4096  # bytes first handed to orjson for a value; doubled until the value fits
+
+_SPACE = re.compile(rb"[ \t\n\r]*")
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_SCALAR = re.compile(rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+_CLOSING = {ord("{"): ord("}"), ord("["): ord("]")}
+
+
+class NotOutlined(ValueError):
+    """The body is not JSON as expected here (the record's parse decides what it is)."""
+
+
+@dataclass
+class Outlined:
+    """One container: its kind, its bytes, and its children's (key and value spans)."""
+
+    kind: int  # OBJECT or ARRAY
+    start: int
+    end: int
+    key_spans: list[tuple[int, int]] = field(default_factory=list)  # objects only
+    value_spans: list[tuple[int, int]] = field(default_factory=list)
+    inner: dict[int, Outlined] = field(default_factory=dict)  # children outlined too, by index
+
+
+# --- Scanning --------------------------------------------------------------------
+
+
+def outline_of(body: bytes, record: object) -> Outlined | None:
+    """The outline of `body`, whose parse is `record`; None for a scalar record or a body this
+    scan does not follow (it is then parsed whole, as without an outline)."""
+    try:
+        start = _skip_space(body, 0)
+        if start >= len(body) or body[start] not in _CLOSING:
+            return None
+        root, _end = _scan_container(body, start, OUTLINE_DEPTH)
+    except (NotOutlined, IndexError):
+        return None
+    return root if _agrees(root, record, body) else None
+
+
+def _skip_space(body: bytes, at: int) -> int:
+    match = _SPACE.match(body, at)
+    assert match is not None  # matches the empty string
+    return match.end()
+
+
+def _scan_container(body: bytes, start: int, depth: int) -> tuple[Outlined, int]:
+    """The container opening at `start`, its children listed (and theirs, `depth` levels);
+    and the offset just past it."""
+    opening = body[start]
+    closing = _CLOSING[opening]
+    node = Outlined(OBJECT if opening == ord("{") else ARRAY, start, start)
+    at = _skip_space(body, start + 1)
+    if body[at] == closing:
+        node.end = at + 1
+        return node, node.end
+    while True:
+        if node.kind == OBJECT:
+            key = _STRING.match(body, at)
+            if key is None:
+                raise NotOutlined(f"no key at byte {at}")
+            node.key_spans.append(key.span())
+            at = _skip_space(body, key.end())
+            if body[at] != ord(":"):
+                raise NotOutlined(f"no colon at byte {at}")
+            at = _skip_space(body, at + 1)
+        if depth > 1 and body[at] in _CLOSING:
+            inner, value_end = _scan_container(body, at, depth - 1)
+            node.inner[len(node.value_spans)] = inner
+        else:
+            value_end = value_end_at(body, at)
+        node.value_spans.append((at, value_end))
+        at = _skip_space(body, value_end)
+        if body[at] == closing:
+            node.end = at + 1
+            return node, node.end
+        if body[at] != ord(","):
+            raise NotOutlined(f"no comma at byte {at}")
+        at = _skip_space(body, at + 1)
+
+
+def value_end_at(body: bytes, start: int) -> int:
+    """The offset just past the JSON value that starts at `start`."""
+    first = body[start]
+    if first == ord('"'):
+        match = _STRING.match(body, start)
+    elif first in _CLOSING:
+        return _container_end(body, start)
+    else:
+        match = _SCALAR.match(body, start)
+    if match is None:
+        raise NotOutlined(f"no value at byte {start}")
+    return match.end()
+
+
+def _container_end(body: bytes, start: int) -> int:
+    """The end of the object or array at `start`: orjson parses a piece of the body from it
+    and, finding more after the value, says where (in characters)."""
+    size = FIRST_GUESS
+    while True:
+        piece = body[start : start + size]
+        try:
+            orjson.loads(piece)
+        except orjson.JSONDecodeError as error:
+            if "after document" in error.msg:
+                return start + len(piece[: _byte_offset(piece, error.pos)].rstrip(b" \t\n\r"))
+            if "end of data" in error.msg and start + size < len(body):
+                size *= 2  # cut inside the value: more
+                continue
+            return _container_end_exactly(body, start, size)  # a value orjson refuses (big integers, …)
+        # The whole piece is the value (a container closes once): it ends where the piece does.
+        return start + len(piece.rstrip(b" \t\n\r"))
+
+
+def _container_end_exactly(body: bytes, start: int, size: int) -> int:
+    """The same with the standard library's parser, which reads anything JSON."""
+    while True:
+        text = body[start : start + size].decode("utf-8", "ignore")  # "ignore": a character cut at the end
+        try:
+            _value, end = json.JSONDecoder().raw_decode(text)
+        except json.JSONDecodeError as error:
+            if start + size < len(body):
+                size *= 2
+                continue
+            raise NotOutlined(f"no value at byte {start}: {error}") from None
+        return start + len(text[:end].encode("utf-8"))
+
+
+def _byte_offset(piece: bytes, chars: int) -> int:
+    """The offset in bytes of character `chars` of UTF-8 `piece` (which may end inside a character)."""
+    if piece[:chars].isascii():
+        return chars
+    return len(piece.decode("utf-8", "ignore")[:chars].encode("utf-8"))
+
+
+def _agrees(node: Outlined, value: object, body: bytes) -> bool:
+    """Whether the outline has the parsed record's shape: kinds, counts and keys, all the way down."""
+    if node.kind == OBJECT:
+        if not isinstance(value, dict) or list(value) != keys_of(node, body):
+            return False
+        children = list(value.values())
+        spans = dict(zip(keys_of(node, body, deduplicate=False), range(len(node.value_spans))))
+        if len(spans) != len(children):
+            return False
+        return all(
+            _agrees(node.inner[index], children[position], body)
+            for position, index in enumerate(spans.values()) if index in node.inner
+        )
+    if not isinstance(value, list) or len(value) != len(node.value_spans):
+        return False
+    return all(_agrees(inner, value[index], body) for index, inner in node.inner.items())
+
+
+def keys_of(node: Outlined, body: bytes, deduplicate: bool = True) -> list[str]:
+    """An object's keys read from the body, in order; as a parsed dict has them (a key given
+    twice keeps its first place) unless `deduplicate` is False."""
+    keys = [jsonio.parse(body[start:end]) for start, end in node.key_spans]
+    return list(dict.fromkeys(keys)) if deduplicate else keys
+
+
+def children_of(node: Outlined, body: bytes) -> list[tuple[str | int, int]]:
+    """(key or index, child index in the outline) for each child as the parsed container has
+    them: a key given twice is in its first place, with its last value (as json and orjson do)."""
+    if node.kind == ARRAY:
+        return [(index, index) for index in range(len(node.value_spans))]
+    last: dict[str, int] = {}
+    for index, key in enumerate(keys_of(node, body, deduplicate=False)):
+        last[key] = index  # the first assignment fixes the order, the last the value
+    return list(last.items())
+
+
+# --- Storing ---------------------------------------------------------------------
+
+
+def pack(root: Outlined) -> bytes:
+    """The outline as stored: numbers (array('q')), Zstandard-compressed.
+
+    FORMAT, then each container in order (parents first): kind, start, end,
+    children, and for each child key start, key end, value start, value end,
+    and the number of its own entry (or NOT_OUTLINED).
+    """
+    order = [root]
+    numbers = array("q", [FORMAT])
+    for node in order:  # grows as inner containers are met
+        numbers.extend((node.kind, node.start, node.end, len(node.value_spans)))
+        for index, (value_start, value_end) in enumerate(node.value_spans):
+            key_start, key_end = node.key_spans[index] if node.kind == OBJECT else (0, 0)
+            inner = node.inner.get(index)
+            if inner is not None:
+                order.append(inner)
+            numbers.extend((key_start, key_end, value_start, value_end,
+                            NOT_OUTLINED if inner is None else len(order) - 1))
+    return zstandard.compress(numbers.tobytes(), 3)
+
+
+def unpack(stored: bytes | memoryview) -> Outlined | None:
+    """The outline `pack` stored; None if it is of another FORMAT."""
+    numbers = array("q")
+    numbers.frombytes(zstandard.decompress(stored))
+    if not numbers or numbers[0] != FORMAT:
+        return None
+    nodes: list[Outlined] = []
+    links: list[list[tuple[int, int]]] = []
+    at = 1
+    while at < len(numbers):
+        kind, start, end, count = numbers[at : at + 4]
+        at += 4
+        node = Outlined(kind, start, end)
+        children = numbers[at : at + 5 * count]
+        at += 5 * count
+        node.value_spans = list(zip(children[2::5], children[3::5]))
+        if kind == OBJECT:
+            node.key_spans = list(zip(children[0::5], children[1::5]))
+        links.append([(index, inner) for index, inner in enumerate(children[4::5]) if inner != NOT_OUTLINED])
+        nodes.append(node)
+    for node, inner in zip(nodes, links):
+        node.inner = {index: nodes[number] for index, number in inner}
+    return nodes[0] if nodes else None

@@ -18,7 +18,7 @@ from runs.forms import RunLookupForm
 from runs.models import Lookup
 from runs.outcomes import banner
 from runs.records import ParsedRecord
-from runs.tree_cache import first_view
+from runs.tree_cache import first_view, run_regions
 from runs.views.viewer import subtree_json
 
 
@@ -89,7 +89,7 @@ def _run_context(answer: lookups.Answer, parsed: ParsedRecord) -> dict[str, obje
     return {
         "run_id": parsed.run_id,
         "tree": first_view(parsed),
-        "summary": parsed.summary,
+        "regions": run_regions(parsed),
         "fetched_at": parsed.fetched_at,
         "size_bytes": parsed.size_bytes,
         "source": answer.source.value,

@@ -182,7 +182,7 @@ SLOWDOWN_FIRST_SECONDS = 0.5
 def signin_slowdown(recent_failures: int) -> float:
     """Seconds to wait before checking a password of a username with `recent_failures` (all addresses).
 
-    None below SIGNIN_FAILURES_PER_USERNAME; then 0.5 s, doubling with each
+    0 below SIGNIN_FAILURES_PER_USERNAME; then 0.5 s, doubling with each
     further failure, up to SIGNIN_SLOWDOWN_MAX_SECONDS. Bounded, so the
     account's owner still gets in while it is being guessed at.
     """
@@ -191,7 +191,6 @@ def signin_slowdown(recent_failures: int) -> float:
         return 0.0
     extra = min(recent_failures - limit, 32)  # 2**32 half-seconds is past any cap
     return float(min(most, SLOWDOWN_FIRST_SECONDS * 2**extra))
-
 
 
 def begin_signin(username: str, address: str) -> SignInLockout | SignInAttempt:

@@ -63,11 +63,16 @@ REQUIRE_LOGIN = env.bool("REQUIRE_LOGIN", default=True)
 # Upstream lookups per user (per client address when signed out) per minute,
 # so no one person or script uses up the team token's rate limit. 0: no limit.
 LOOKUPS_PER_MINUTE = env.int("LOOKUPS_PER_MINUTE", default=60)
-# Failed sign-ins tolerated within SIGNIN_LOCKOUT_SECONDS before that username,
-# or that client address, is locked out for the rest of the window.
+# Failed sign-ins tolerated within SIGNIN_LOCKOUT_SECONDS before that username
+# from that client address, or that address for every username, is locked out
+# for the rest of the window. A username alone is never locked (others could
+# lock its owner out from their addresses): past SIGNIN_FAILURES_PER_USERNAME
+# failures from all addresses, each check of its password waits first, 0.5 s
+# doubling per further failure, up to SIGNIN_SLOWDOWN_MAX_SECONDS (0: no wait).
 SIGNIN_FAILURES_PER_USERNAME = env.int("SIGNIN_FAILURES_PER_USERNAME", default=5)
 SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=20)
 SIGNIN_LOCKOUT_SECONDS = env.int("SIGNIN_LOCKOUT_SECONDS", default=15 * 60)
+SIGNIN_SLOWDOWN_MAX_SECONDS = env.float("SIGNIN_SLOWDOWN_MAX_SECONDS", default=2.0)
 # How many proxies in front of the app append the client's address to
 # X-Forwarded-For. A Heroku-style router appends exactly one entry, the address
 # that connected to it, so the last entry is the only one a client cannot

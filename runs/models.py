@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import zstandard
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, Subquery
 from django.utils import timezone
 
 from runs import upstream
@@ -43,8 +43,9 @@ class LookupQuerySet(models.QuerySet):
         user: AbstractBaseUser | AnonymousUser | None = None,
         client_address: str | None = None,
         size_bytes: int | None = None,
-    ) -> Lookup:
-        """Save one lookup, trimming the table to LOOKUPS_KEPT rows.
+    ) -> Lookup | None:
+        """Save one lookup, trimming the table to LOOKUPS_KEPT rows; return its row, or None
+        when it was counted on the row of the same person's view of the minute.
 
         `outcome` is what Archal answered, or None when a recent snapshot
         answered instead (`size_bytes` is then its size).
@@ -52,9 +53,9 @@ class LookupQuerySet(models.QuerySet):
         if isinstance(outcome, upstream.RunFound):
             size_bytes = len(outcome.body)
         who = user if user is not None and user.is_authenticated else None
+        if outcome is None and self._counted_as_repeat(run_id, who, client_address):
+            return None
         with transaction.atomic():
-            if outcome is None and (repeated := self._repeated_view(run_id, who, client_address)) is not None:
-                return repeated
             lookup = self.create(
                 run_id=run_id,
                 user=who,
@@ -74,12 +75,14 @@ class LookupQuerySet(models.QuerySet):
             _trim(self.exclude(counted), settings.LOOKUPS_KEPT, "-id")
         return lookup
 
-    def _repeated_view(self, run_id: str, user: AbstractBaseUser | None, client_address: str | None) -> Lookup | None:
-        """The same person's recent-copy view of `run_id` in the last minute, counted once more.
+    def _counted_as_repeat(self, run_id: str, user: AbstractBaseUser | None, client_address: str | None) -> bool:
+        """Count a recent-copy view of `run_id` once more on the same person's row of the last
+        minute, if there is one.
 
         One row per person, run and minute however often a page is reloaded: a
         flood of views can neither push the lookups a limit counts out of the
-        table nor bury the audit trail.
+        table nor bury the audit trail. One UPDATE, the only query of a reload
+        (two racing first views may each add a row: both are counted).
         """
         same = self.filter(
             run_id=run_id, outcome=LookupOutcome.RECENT_COPY, user=user,
@@ -87,12 +90,8 @@ class LookupQuerySet(models.QuerySet):
         )
         if user is None:
             same = same.filter(client_address=client_address)
-        row = same.order_by("-id").first()
-        if row is None:
-            return None
-        self.filter(pk=row.pk).update(views=F("views") + 1)
-        row.refresh_from_db(fields=["views"])
-        return row
+        newest = same.order_by("-id").values("pk")[:1]
+        return self.filter(pk=Subquery(newest)).update(views=F("views") + 1) > 0
 
     def recent_runs(self, limit: int) -> LookupQuerySet:
         """Return the newest lookup of each of the `limit` most recently looked-up runs."""

@@ -1,12 +1,16 @@
 """Signing in: Django's auth, with failed attempts throttled per username and address.
 
-The backend enforces the lockout wherever a password is checked (our sign-in
-page and the admin's); the forms say why, and for how long.
+The backend enforces the lockouts (of a username from one address, and of an
+address) and the slow-down of a username guessed at from many addresses,
+wherever a password is checked (our sign-in page and the admin's); the forms
+say what is locked, and for how long.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -22,7 +26,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-# Set in request.META by the backend when it refused to check a password.
+logger = logging.getLogger(__name__)
+
+# Set in request.META by the backend when it refused to check a password: the SignInLockout.
 LOCKED_OUT = "archal_dash.signin_locked_out"
 
 
@@ -42,14 +48,24 @@ class ThrottledModelBackend(ModelBackend):
         address = throttle.client_address(request)
         # Counted as a failure before the password is checked, so racing guesses are counted one by one.
         attempt = throttle.begin_signin(username, address)
-        if attempt is None:
-            request.META[LOCKED_OUT] = True  # for the form, which says so instead of "wrong password"
+        if isinstance(attempt, throttle.SignInLockout):
+            request.META[LOCKED_OUT] = attempt  # for the form, which says so instead of "wrong password"
             # PermissionDenied stops authenticate() from asking other backends.
             raise PermissionDenied("too many failed sign-ins")
+        _slow_down(username, attempt.slowdown_seconds)
         user = super().authenticate(request, username, password, **kwargs)
         if user is not None:
-            throttle.signin_succeeded(username)
+            throttle.signin_succeeded(username, address)
         return user
+
+
+def _slow_down(username: str, seconds: float) -> None:
+    """Wait before the password check (so a guesser learns nothing sooner by hanging up), holding no lock."""
+    if seconds <= 0:
+        return
+    logger.warning("sign-in for %r slowed by %.1f s: many failed sign-ins for it from several addresses",
+                   username, seconds)
+    time.sleep(seconds)
 
 
 class LockoutMessageMixin:
@@ -66,20 +82,29 @@ class LockoutMessageMixin:
             return super().clean()  # type: ignore[misc]  # a mixin: the form class it joins has clean()
         except ValidationError:
             # Locked out between the check above and the backend's (a racing attempt took the last try).
-            if username and self.request is not None and self.request.META.get(LOCKED_OUT):
-                self._refuse_if_locked_out(username)
+            lockout = self.request.META.get(LOCKED_OUT) if self.request is not None else None
+            if isinstance(lockout, throttle.SignInLockout):
+                raise lockout_error(lockout) from None
             raise
 
     def _refuse_if_locked_out(self, username: str) -> None:
         assert self.request is not None
-        wait = throttle.signin_wait(username, throttle.client_address(self.request))
-        if wait:
-            minutes = math.ceil(wait / 60)
-            raise ValidationError(
-                "Too many failed sign-ins for this account or from this address. "
-                f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-                code="locked",
-            )
+        lockout = throttle.signin_lockout(username, throttle.client_address(self.request))
+        if lockout is not None:
+            raise lockout_error(lockout)
+
+
+def lockout_error(lockout: throttle.SignInLockout) -> ValidationError:
+    """What a locked-out visitor is told: what is locked, and for how long (never "wrong password")."""
+    minutes = math.ceil(lockout.seconds / 60)
+    locked = {
+        "account from address": "for this account from this address",
+        "address": "from this address, for every account",
+    }[lockout.scope]
+    return ValidationError(
+        f"Too many failed sign-ins {locked}. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+        code="locked",
+    )
 
 
 class SignInForm(LockoutMessageMixin, AuthenticationForm):

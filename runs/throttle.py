@@ -13,8 +13,8 @@ attempt is counted *before* the work it allows:
   until its `Lookup` row is written, under the same lock), so
   LOOKUPS_PER_MINUTE=5 lets exactly 5 fetches through however many race;
 - a sign-in writes its `SignInFailure` row before the password is checked
-  (deleted again if the password is right), so 10 racing guesses with a
-  limit of 5 get 5 password checks.
+  (deleted again if the password is right), so 10 racing guesses for one
+  username from one address, with a limit of 5, get 5 password checks.
 
 With the default local-memory cache the lock is per process: one process is
 exact, several count the same rows but can overshoot by the requests they
@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -137,46 +137,89 @@ def _lookup_seconds() -> float:
 # --- Sign-in failures ---------------------------------------------------------
 
 
-def signin_wait(username: str, address: str) -> int:
-    """Return the seconds until `username` may try to sign in from `address`; 0: now."""
+@dataclass(frozen=True)
+class SignInLockout:
+    """Why a sign-in is refused, and for how long."""
+
+    seconds: int
+    scope: Literal["account from address", "address"]  # what is locked
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """A sign-in let through to its password check, already counted as a failure."""
+
+    failure: SignInFailure  # deleted again if the password is right
+    slowdown_seconds: float  # to wait before checking the password (its username is being guessed at)
+
+
+def signin_lockout(username: str, address: str) -> SignInLockout | None:
+    """Return why `username` may not try to sign in from `address` now, or None if it may.
+
+    Locked are the (username, address) pair, after SIGNIN_FAILURES_PER_USERNAME
+    failures, and the address, after SIGNIN_FAILURES_PER_ADDRESS across
+    usernames. A username on its own is never locked (issue 14: guesses from
+    other addresses would lock out its owner); `signin_slowdown` slows it instead.
+    """
     window = timedelta(seconds=settings.SIGNIN_LOCKOUT_SECONDS)
     now = timezone.now()
-    recent = SignInFailure.objects.filter(failed_at__gt=now - window)
-    return max(
-        _seconds_until_below(
-            recent.filter(username=_normal(username)), "failed_at",
-            settings.SIGNIN_FAILURES_PER_USERNAME, window, now,
-        ),
-        _seconds_until_below(
-            recent.filter(client_address=address), "failed_at",
-            settings.SIGNIN_FAILURES_PER_ADDRESS, window, now,
-        ),
+    from_address = SignInFailure.objects.filter(failed_at__gt=now - window, client_address=address)
+    pair = _seconds_until_below(
+        from_address.filter(username=_normal(username)), "failed_at", settings.SIGNIN_FAILURES_PER_USERNAME, window, now,
     )
+    whole_address = _seconds_until_below(from_address, "failed_at", settings.SIGNIN_FAILURES_PER_ADDRESS, window, now)
+    if whole_address and whole_address >= pair:
+        return SignInLockout(whole_address, "address")
+    if pair:
+        return SignInLockout(pair, "account from address")
+    return None
 
 
-def begin_signin(username: str, address: str) -> SignInFailure | None:
-    """Count one sign-in attempt as failed before its password is checked; None if locked out.
+# The first slowed check's wait; each failure after it doubles the wait.
+SLOWDOWN_FIRST_SECONDS = 0.5
 
-    Returns the attempt's row: `signin_succeeded` deletes it (with the
-    username's other failures) when the password turns out right. Checking the
-    lockout and writing the row happen under the username's and the address's
-    locks (always taken in that order), so racing attempts are counted one by one.
+
+def signin_slowdown(recent_failures: int) -> float:
+    """Seconds to wait before checking a password of a username with `recent_failures` (all addresses).
+
+    0 below SIGNIN_FAILURES_PER_USERNAME; then 0.5 s, doubling with each
+    further failure, up to SIGNIN_SLOWDOWN_MAX_SECONDS. Bounded, so the
+    account's owner still gets in while it is being guessed at.
+    """
+    limit, most = settings.SIGNIN_FAILURES_PER_USERNAME, settings.SIGNIN_SLOWDOWN_MAX_SECONDS
+    if limit <= 0 or most <= 0 or recent_failures < limit:
+        return 0.0
+    extra = min(recent_failures - limit, 32)  # 2**32 half-seconds is past any cap
+    return float(min(most, SLOWDOWN_FIRST_SECONDS * 2**extra))
+
+
+def begin_signin(username: str, address: str) -> SignInLockout | SignInAttempt:
+    """Count one sign-in attempt as failed before its password is checked, or refuse it.
+
+    Checking the lockout, counting the username's failures for its slow-down
+    and writing the row happen under the username's and the address's locks
+    (always taken in that order), so racing attempts are counted one by one:
+    exactly SIGNIN_FAILURES_PER_USERNAME checks per pair, and racing guesses
+    from many addresses each wait longer than the last. The caller waits the
+    slow-down after the locks are released.
     """
     with shared.locked(f"signin:username:{_normal(username)}"), shared.locked(f"signin:address:{address}"):
-        if signin_wait(username, address):
-            return None
+        lockout = signin_lockout(username, address)
+        if lockout is not None:
+            return lockout
         now = timezone.now()
-        attempt = SignInFailure.objects.create(username=_normal(username), client_address=address, failed_at=now)
-    SignInFailure.objects.filter(
-        failed_at__lte=now - timedelta(seconds=settings.SIGNIN_LOCKOUT_SECONDS)
-    ).delete()
-    return attempt
+        window_start = now - timedelta(seconds=settings.SIGNIN_LOCKOUT_SECONDS)
+        recent_failures = SignInFailure.objects.filter(username=_normal(username), failed_at__gt=window_start).count()
+        failure = SignInFailure.objects.create(username=_normal(username), client_address=address, failed_at=now)
+    SignInFailure.objects.filter(failed_at__lte=window_start).delete()
+    return SignInAttempt(failure, signin_slowdown(recent_failures))
 
 
-def signin_succeeded(username: str) -> None:
-    """A successful sign-in clears its username's failures, this attempt's row among them
-    (not its address's other failures)."""
-    SignInFailure.objects.filter(username=_normal(username)).delete()
+def signin_succeeded(username: str, address: str) -> None:
+    """A successful sign-in clears its username's failures from its own address, this attempt's
+    row among them. Failures from other addresses stay: they are someone else's guesses, and
+    keep the username slowed for the rest of their window."""
+    SignInFailure.objects.filter(username=_normal(username), client_address=address).delete()
 
 
 def _normal(username: str) -> str:

@@ -89,6 +89,13 @@
 
   function jqPath(jq) { return jq === '' ? '.' : (jq[0] === '[' ? '.' + jq : jq); }
 
+  function jqString(key) {
+    // The key as a JSON string with ' written \u0027, which jq reads back as ': a
+    // path goes inside single quotes (jq '<path>' run.json), and ' is the one
+    // character that ends them (JSON.stringify already escapes control characters).
+    return JSON.stringify(key).replace(/'/g, '\\u0027');
+  }
+
   function pathsOf(steps) {
     // {pointer, jq} from each step's token, whether it indexes an array (a key
     // "3" and an index 3 differ in jq) and whether it enters JSON held in a
@@ -104,7 +111,7 @@
       } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(step.token)) {
         jq += '.' + step.token;
       } else {
-        jq += '[' + JSON.stringify(step.token) + ']';
+        jq += '[' + jqString(step.token) + ']';
       }
     });
     return { pointer: pointer, jq: jqPath(jq) };

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+import dyno
+from runs import shared
 from runs.models import Lookup, SignInFailure
-from runs.throttle import client_address
+from runs.throttle import client_address, signin_slowdown
 from tests.conftest import in_threads
 from tests.shared_cache import own_cache_keys  # noqa: F401 - a fixture
 
@@ -180,17 +185,34 @@ def test_with_sign_in_on_no_page_says_it_is_off(client, alice):
 # --- Failed sign-ins --------------------------------------------------------------
 
 
-def test_username_is_locked_after_a_few_failures_even_with_the_right_password(client, alice):
+PAIR_LOCKED = "Too many failed sign-ins for this account from this address."
+ADDRESS_LOCKED = "Too many failed sign-ins from this address, for every account."
+WRONG_PASSWORD = "Please enter a correct username and password"
+
+
+def test_username_from_one_address_is_locked_after_a_few_failures_even_with_the_right_password(client, alice):
     for _ in range(3):
         sign_in(client, "alice", "wrong")
     response = sign_in(client, "ALICE", PASSWORD)  # usernames are counted case-insensitively
     assert response.status_code == 200
-    assert "Too many failed sign-ins" in response.content.decode()
-    assert "Try again in 10 minutes" in response.content.decode()
+    page = response.content.decode()
+    assert PAIR_LOCKED in page and WRONG_PASSWORD not in page  # what is locked, not "wrong password"
+    assert "Try again in 10 minutes" in page
     response = sign_in(client, "alice", PASSWORD)
-    assert "Too many failed sign-ins" in response.content.decode()
+    assert PAIR_LOCKED in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert SignInFailure.objects.filter(username="alice").count() == 3  # locked tries are not counted
+
+
+def test_guesses_from_other_addresses_do_not_lock_the_owner_out(client, django_user_model, settings):
+    # Issue 14: five wrong passwords for admin from five addresses refused the real admin for 15 minutes.
+    settings.SIGNIN_FAILURES_PER_USERNAME = 5
+    django_user_model.objects.create_superuser("admin", password=PASSWORD)
+    for number in range(5):
+        page = sign_in(Client(), "admin", "wrong", X_Forwarded_For=f"203.0.113.{number}").content.decode()
+        assert WRONG_PASSWORD in page
+    assert sign_in(client, "admin", PASSWORD, X_Forwarded_For="198.51.100.2").status_code == 302
+    assert client.session["_auth_user_id"]
 
 
 def test_lock_on_one_username_leaves_other_accounts_alone(client, alice, django_user_model):
@@ -208,18 +230,22 @@ def test_lock_ends_when_the_failures_are_old_enough(client, alice):
     assert sign_in(client, "alice", PASSWORD).status_code == 302
 
 
-def test_success_forgets_the_usernames_failures(client, alice):
+def test_success_forgets_the_usernames_failures_from_its_own_address_only(client, alice):
+    sign_in(client, "alice", "wrong", X_Forwarded_For="203.0.113.9")  # someone else's guess
     for _ in range(2):
-        sign_in(client, "alice", "wrong")
-    assert sign_in(client, "alice", PASSWORD).status_code == 302
-    assert not SignInFailure.objects.filter(username="alice").exists()
+        sign_in(client, "alice", "wrong", X_Forwarded_For="198.51.100.2")
+    assert sign_in(client, "alice", PASSWORD, X_Forwarded_For="198.51.100.2").status_code == 302
+    # The guesser's failure still counts towards the username's slow-down.
+    assert list(SignInFailure.objects.filter(username="alice").values_list("client_address", flat=True)) == [
+        "203.0.113.9"
+    ]
 
 
 def test_address_is_locked_after_failures_across_usernames(client, alice):
     for index in range(6):
         sign_in(client, f"guess{index}", "wrong", X_Forwarded_For="203.0.113.7")
     locked = sign_in(client, "alice", PASSWORD, X_Forwarded_For="203.0.113.7")
-    assert "Too many failed sign-ins" in locked.content.decode()
+    assert ADDRESS_LOCKED in locked.content.decode()
     # The same account from another address is fine: the lock was on the address.
     assert sign_in(client, "alice", PASSWORD, X_Forwarded_For="198.51.100.2").status_code == 302
 
@@ -229,7 +255,76 @@ def test_forged_forwarded_for_entries_do_not_escape_the_address_lock(client, ali
         # The router appends the real address; what the client put first is ignored.
         sign_in(client, f"guess{index}", "wrong", X_Forwarded_For=f"10.0.0.{index}, 203.0.113.7")
     locked = sign_in(client, "alice", PASSWORD, X_Forwarded_For="10.9.9.9, 203.0.113.7")
-    assert "Too many failed sign-ins" in locked.content.decode()
+    assert ADDRESS_LOCKED in locked.content.decode()
+
+
+# --- Slowing down a username guessed at from many addresses ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("failures", "most", "seconds"),
+    [
+        (0, 2.0, 0.0),
+        (2, 2.0, 0.0),  # below the limit (3 here): no wait
+        (3, 2.0, 0.5),
+        (4, 2.0, 1.0),
+        (5, 2.0, 2.0),
+        (6, 2.0, 2.0),  # capped
+        (10_000, 2.0, 2.0),
+        (4, 0.75, 0.75),
+        (10, 0.0, 0.0),  # SIGNIN_SLOWDOWN_MAX_SECONDS=0: no slow-down
+    ],
+)
+def test_slowdown_grows_with_the_usernames_failures_up_to_the_cap(settings, failures, most, seconds):
+    settings.SIGNIN_SLOWDOWN_MAX_SECONDS = most
+    assert signin_slowdown(failures) == seconds
+
+
+def test_no_slowdown_when_the_username_limit_is_off(settings):
+    settings.SIGNIN_FAILURES_PER_USERNAME = 0
+    assert signin_slowdown(100) == 0.0
+
+
+def test_a_username_guessed_at_from_many_addresses_is_slowed_not_refused(client, alice, settings, caplog):
+    settings.SIGNIN_SLOWDOWN_MAX_SECONDS = 1.0
+    for number in range(4):  # limit 3: the fourth guess waits 0.5 s
+        assert WRONG_PASSWORD in sign_in(Client(), "alice", "wrong", X_Forwarded_For=f"203.0.113.{number}").content.decode()
+    started = time.monotonic()
+    response = sign_in(client, "alice", PASSWORD, X_Forwarded_For="198.51.100.2")
+    waited = time.monotonic() - started
+    assert response.status_code == 302  # slowed, then let in
+    assert waited >= 1.0  # a floor only: 4 failures, limit 3, cap 1 s
+    assert [record.getMessage() for record in caplog.records if "slowed" in record.getMessage()] == [
+        "sign-in for 'alice' slowed by 0.5 s: many failed sign-ins for it from several addresses",
+        "sign-in for 'alice' slowed by 1.0 s: many failed sign-ins for it from several addresses",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slowed_sign_in_holds_no_lock_while_it_waits(alice, settings, caplog):
+    settings.SIGNIN_SLOWDOWN_MAX_SECONDS = 3.0
+    for number in range(6):
+        SignInFailure.objects.create(username="alice", client_address=f"203.0.113.{number}")
+    statuses: list[int] = []
+
+    def sign_in_slowed() -> None:
+        try:
+            statuses.append(sign_in(Client(), "alice", PASSWORD, X_Forwarded_For="198.51.100.2").status_code)
+        finally:
+            connection.close()
+
+    signing_in = threading.Thread(target=sign_in_slowed)
+    signing_in.start()
+    try:
+        dyno.wait_until(lambda: any("slowed by 3.0 s" in record.getMessage() for record in caplog.records),
+                        timeout=10, what="the slowed sign-in's wait")
+        # Other sign-ins for this username, or from this address, are counted meanwhile.
+        assert shared.holder("signin:username:alice") is None
+        assert shared.holder("signin:address:198.51.100.2") is None
+        assert signing_in.is_alive()
+    finally:
+        signing_in.join()
+    assert statuses == [302]
 
 
 def test_admin_sign_in_is_locked_too_and_says_so(client, django_user_model):
@@ -310,9 +405,9 @@ def test_the_404_page_keeps_the_header_with_sign_out(client, alice):
 def test_racing_wrong_passwords_get_exactly_the_limit_of_checks(alice):
     # With the failure written after the password check, all ten would pass the lockout check first.
     def guess(number: int) -> str:
-        return sign_in(Client(), "alice", f"wrong-{number}", X_Forwarded_For=f"203.0.113.{number}").content.decode()
+        return sign_in(Client(), "alice", f"wrong-{number}", X_Forwarded_For="203.0.113.7").content.decode()
 
     pages = in_threads(10, guess, race=True)
-    assert sum("Please enter a correct username and password" in page for page in pages) == 3
-    assert sum("Too many failed sign-ins" in page for page in pages) == 7
+    assert sum(WRONG_PASSWORD in page for page in pages) == 3
+    assert sum(PAIR_LOCKED in page for page in pages) == 7
     assert SignInFailure.objects.filter(username="alice").count() == 3

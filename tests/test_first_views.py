@@ -39,7 +39,8 @@ def test_a_changed_record_is_rendered_anew(client, archal, monkeypatch):
     changed = json.loads(archal.records["run_small"])
     changed["status"] = "changed-since-the-first-view"
     monkeypatch.setitem(archal.records, "run_small", json.dumps(changed).encode())
-    assert "changed-since-the-first-view" in page(client, refresh="1")
+    assert client.post(detail_url("run_small")).status_code == 303  # Refresh: Archal is asked again
+    assert "changed-since-the-first-view" in page(client)
 
 
 def test_other_tree_limits_get_their_own_render(client, settings):
@@ -79,3 +80,21 @@ def test_views_count_in_memory_bytes_not_characters(monkeypatch):
     tree_cache.first_view(records.ParsedRecord(
         run_id="run_wide_chars", sha256="1" * 64, size_bytes=300, fetched_at=None, record=record))
     assert len(tree_cache._cache) == 0  # 12 KB in memory: more than a 16th of 96 KB
+
+
+def test_the_summary_regions_are_rendered_once_per_record_too(client, archal, monkeypatch):
+    run = {"status": "failed", "checks": [{"name": "Issue filed", "ok": False}], "events": [{"kind": "tool_call"}]}
+    monkeypatch.setitem(archal.records, "run_as_a_run", json.dumps(run).encode())
+    first = page(client, "run_as_a_run")
+    parsed = records.load("run_as_a_run")
+    regions = tree_cache.run_regions(parsed)
+    assert 'id="run-summary-heading"' in regions and 'id="criteria-heading"' in regions
+    assert 'id="steps-heading"' in regions
+    assert tree_cache.run_regions(parsed) is regions  # the same object: not rendered again
+    assert str(regions) in first and str(regions) in page(client, "run_as_a_run")
+
+
+def test_a_record_that_reads_as_no_run_has_no_regions(client, archal, monkeypatch):
+    monkeypatch.setitem(archal.records, "run_plain", b'{"a": [1, 2]}')
+    assert "run-summary-heading" not in page(client, "run_plain")
+    assert tree_cache.run_regions(records.load("run_plain")).strip() == ""

@@ -40,7 +40,7 @@ def test_a_run_fetched_moments_ago_is_answered_from_its_copy(client, archal):
 
 def test_refresh_asks_archal_even_for_a_recent_copy(client, archal):
     client.get(detail_url("run_small"))
-    client.get(detail_url("run_small"), {"refresh": "1"})
+    client.post(detail_url("run_small"))  # the page's Refresh (tests/test_refresh.py)
     assert upstream_calls(archal) == ["/api/runs/run_small"] * 2
 
 

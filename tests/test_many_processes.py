@@ -9,12 +9,14 @@ dynos and released together; the local Archal counts the calls it gets.
 
 Against the code before shared state (flights per process, lookups and
 failed sign-ins counted once finished) each test fails: 4 fetches of one run,
-30 fetches with a limit of 5, 10 password checks with a limit of 5.
+30 fetches with a limit of 5, 10 password checks with a limit of 5. Before
+issue 14's slow-down, no guess from many addresses waited at all.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 import uuid
@@ -136,10 +138,37 @@ def test_failed_sign_ins_lock_after_exactly_the_limit_across_two_dynos(dynos, da
         responses = together(10, lambda number: visitors[number].request(
             "POST", "/accounts/login/",
             data={"csrfmiddlewaretoken": tokens[number], "username": "alice", "password": f"guess-{number}"},
-            headers={"Origin": f"https://{SITE}", "X-Forwarded-For": f"198.51.100.{number}"},
+            headers={"Origin": f"https://{SITE}", "X-Forwarded-For": "198.51.100.7"},  # one username, one address
         ))
     assert [response.status_code for response in responses] == [200] * 10
     pages = [response.text for response in responses]
     assert sum("Please enter a correct username and password" in page for page in pages) == 5
-    assert sum("Too many failed sign-ins" in page for page in pages) == 5
+    assert sum("Too many failed sign-ins for this account from this address" in page for page in pages) == 5
     assert rows(database_url, "runs_signinfailure") == 5
+
+
+def test_racing_guesses_from_many_addresses_are_slowed_one_by_one_across_two_dynos(dynos, database_url):  # noqa: F811
+    # Issue 14: a username is never locked by guesses from other addresses; past the limit, each
+    # further check waits longer. Counted under the username's lock, so guesses sent at once
+    # cannot all read the same count and skip the wait.
+    with dynos(SIGNIN_FAILURES_PER_USERNAME="5", SIGNIN_SLOWDOWN_MAX_SECONDS="2") as webs:
+        visitors = [Visitor(webs[number % 2].url) for number in range(10)]
+        tokens = [csrf_token(visitor.get("/accounts/login/").text) for visitor in visitors]
+        responses = together(10, lambda number: visitors[number].request(
+            "POST", "/accounts/login/",
+            data={"csrfmiddlewaretoken": tokens[number], "username": "alice", "password": f"guess-{number}"},
+            headers={"Origin": f"https://{SITE}", "X-Forwarded-For": f"198.51.100.{number}"},
+        ))
+        slowed = dyno.wait_until(lambda: slowdowns(webs) if len(slowdowns(webs)) >= 5 else None,
+                                 timeout=10, what="the dynos' slow-down lines")
+    assert [response.status_code for response in responses] == [200] * 10
+    assert all("Please enter a correct username and password" in response.text for response in responses)
+    assert rows(database_url, "runs_signinfailure") == 10
+    # 5 failures in: 0.5 s, doubling per failure, at most 2 s.
+    assert sorted(slowed) == [0.5, 1.0, 2.0, 2.0, 2.0]
+
+
+def slowdowns(webs: list[dyno.Web]) -> list[float]:
+    """The waits before password checks the dynos logged, in seconds."""
+    logs = "".join(web.log.read_text() for web in webs)
+    return [float(seconds) for seconds in re.findall(r"slowed by ([0-9.]+) s", logs)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -286,8 +288,13 @@ def test_deep_link_too_far_down_for_one_response_loads_the_way_in_steps(live_ser
 
 def expected_jq(key: str) -> str:
     """The jq path tree.js writes for ["in"][1]["3"] under `key`."""
-    head = f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f".[{json.dumps(key, ensure_ascii=False)}]"
+    head = f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f".[{jq_string(key)}]"
     return head + '.in[1]["3"]'
+
+
+def jq_string(key: str) -> str:
+    """`key` as tree.js writes it in a jq path: a JSON string, with ' as \\u0027."""
+    return json.dumps(key, ensure_ascii=False).replace("'", "\\u0027")
 
 
 def test_paths_and_links_are_right_for_awkward_keys(live_server, page):
@@ -308,6 +315,42 @@ def test_paths_and_links_are_right_for_awkward_keys(live_server, page):
         expect(page.locator(".viewer-status")).to_have_text("Copied a link to this node.")
         page.goto(page.evaluate("navigator.clipboard.readText()"))
         expect(page.locator(node_selector(record, pointer))).to_have_class(re.compile("json-target"))
+        page.locator(".viewer-status").evaluate("status => { status.textContent = ''; }")
+
+
+SHELL_KEY = "x'$(touch pwned)'"
+
+
+def bracketed_keys(jq: str) -> list[str]:
+    """The keys a jq path names in brackets (.["…"]), each read back as the JSON string it is."""
+    return [json.loads(literal) for literal in re.findall(r'\[("(?:[^"\\]|\\.)*")\]', jq)]
+
+
+def test_a_copied_jq_path_is_safe_inside_single_quotes_in_a_shell(live_server, page, served, tmp_path):
+    long_key = "'" + "k" * 400 + "'$(touch pwned)'"  # shown cut short: its path comes from the server's pointer
+    record = {SHELL_KEY: {"v": "issue 14", "it's": [0, {"'": "short"}]}, long_key: {"v": "long"}}
+    served("run_shell_keys", record)
+    (tmp_path / "run.json").write_text(json.dumps(record))
+    page.goto(f"{live_server.url}/runs/run_shell_keys/")
+    page.get_by_role("button", name="Expand all").click()
+    bar = page.locator(".node-bar")
+    for pointer, keys, value in [
+        (json_pointer("", SHELL_KEY) + "/v", [SHELL_KEY], "issue 14"),
+        (json_pointer("", SHELL_KEY) + "/it's/1/'", [SHELL_KEY, "it's", "'"], "short"),
+        (json_pointer("", long_key) + "/v", [long_key], "long"),
+    ]:
+        page.locator(node_selector(record, pointer)).hover()
+        bar.get_by_role("button", name="Path").click()
+        expect(page.locator(".viewer-status")).to_contain_text("Copied the path")
+        jq = page.evaluate("navigator.clipboard.readText()")
+        expect(bar.locator(".node-path")).to_have_text(jq)
+        assert "'" not in jq, jq  # the one character that ends a single-quoted shell word
+        assert bracketed_keys(jq) == keys
+        # Pasted as people do: jq '<path>' run.json (printf where jq is not installed).
+        command = f"jq -c '{jq}' run.json" if shutil.which("jq") else f"printf %s '{jq}'"
+        shell = subprocess.run(["sh", "-c", command], cwd=tmp_path, capture_output=True, text=True, check=True)
+        assert not (tmp_path / "pwned").exists()
+        assert shell.stdout == (json.dumps(value) + "\n" if shutil.which("jq") else jq)
         page.locator(".viewer-status").evaluate("status => { status.textContent = ''; }")
 
 

@@ -18,6 +18,6 @@ FORM_EXPIRED = Problem(
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Django's own page has an inline <style>, which our Content-Security-Policy blocks;
-    this one has the site's look. The only forms that POST are sign-in and sign-out, so an
-    expired or missing token is the usual reason."""
+    this one has the site's look. The only forms that POST are sign-in, sign-out and a run
+    page's Refresh, so an expired or missing token is the usual reason."""
     return problem_page(request, FORM_EXPIRED)

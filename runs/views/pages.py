@@ -7,10 +7,11 @@ shows is runs/outcomes.py's table, rendered by runs/errors.py.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from runs import lookups
 from runs.errors import NOT_STORED, outcome_page, problem_page, run_id_problem
@@ -18,7 +19,7 @@ from runs.forms import RunLookupForm
 from runs.models import Lookup
 from runs.outcomes import banner
 from runs.records import ParsedRecord
-from runs.tree_cache import first_view
+from runs.tree_cache import first_view, run_regions
 from runs.views.viewer import subtree_json
 
 
@@ -37,16 +38,18 @@ def lookup(request: HttpRequest) -> HttpResponse:
     return redirect("runs:detail", run_id=form.cleaned_data["run_id"])
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
-    """The run's record as a collapsible tree, or a page saying what went wrong."""
+    """The run's record as a collapsible tree, or a page saying what went wrong.
+
+    A POST is the page's Refresh: it spends one of the visitor's lookups, so it
+    takes a POST with the CSRF token, which no other site's link, image or form can send.
+    """
     if problem := run_id_problem(request, run_id):
         return problem
-    answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
-    if answer.parsed is None:
-        assert answer.outcome is not None  # an answer without a record has an outcome saying why
-        return outcome_page(request, run_id, answer.outcome)
-    return render(request, "runs/detail.html", _run_context(answer, answer.parsed))
+    if request.method == "POST":
+        return _refresh(request, run_id)
+    return _answer_page(request, run_id, lookups.look_up(request, run_id))
 
 
 @require_GET
@@ -63,7 +66,7 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     if part:
         answer = lookups.look_up_kept(request, run_id)
     else:
-        answer = lookups.look_up(request, run_id, refresh=bool(request.GET.get("refresh")))
+        answer = lookups.look_up(request, run_id)
     if answer.parsed is None:
         assert answer.outcome is not None  # an answer without a record has an outcome saying why
         return outcome_page(request, run_id, answer.outcome)
@@ -85,11 +88,34 @@ def slashed_run_id(request: HttpRequest, rest: str, pages: tuple[str, ...]) -> H
     raise Http404("No such page")
 
 
+class _SeeOther(HttpResponseRedirect):
+    status_code = 303  # RFC 9110 15.4.4: the browser GETs the page; reloading it posts nothing
+
+
+def _refresh(request: HttpRequest, run_id: str) -> HttpResponse:
+    """Ask Archal for the run even if a recent copy is stored, then send the browser to its page."""
+    page = reverse("runs:detail", kwargs={"run_id": run_id})
+    if settings.RUN_CACHE_SECONDS <= 0:  # every view asks Archal: the page the redirect loads will
+        return _SeeOther(page)
+    answer = lookups.look_up(request, run_id, refresh=True)
+    if answer.source is lookups.Source.ARCHAL and answer.parsed is not None:
+        return _SeeOther(page)  # stored just now: the page shows it as a recent copy
+    # Refused (429), or Archal failed: say so now, as the page would; sent there, it would ask again.
+    return _answer_page(request, run_id, answer)
+
+
+def _answer_page(request: HttpRequest, run_id: str, answer: lookups.Answer) -> HttpResponse:
+    if answer.parsed is None:
+        assert answer.outcome is not None  # an answer without a record has an outcome saying why
+        return outcome_page(request, run_id, answer.outcome)
+    return render(request, "runs/detail.html", _run_context(answer, answer.parsed))
+
+
 def _run_context(answer: lookups.Answer, parsed: ParsedRecord) -> dict[str, object]:
     return {
         "run_id": parsed.run_id,
         "tree": first_view(parsed),
-        "summary": parsed.summary,
+        "regions": run_regions(parsed),
         "fetched_at": parsed.fetched_at,
         "size_bytes": parsed.size_bytes,
         "source": answer.source.value,

@@ -279,3 +279,7 @@ RECORD_CACHE_BYTES = env.int("RECORD_CACHE_BYTES", default=64 * 1024 * 1024)
 # Build a record's search index in a background thread once it is cached, so
 # the first filter finds it ready (0.6 s of CPU for 50 MB); off: on first search.
 SEARCH_INDEX_IN_BACKGROUND = env.bool("SEARCH_INDEX_IN_BACKGROUND", default=True)
+# Once a record's index is built in the background, store its outline and index
+# with its snapshot, so other processes answer parts and searches without parsing
+# it (runs/cold.py); a process that did so parses the record in the background.
+OUTLINES_IN_BACKGROUND = env.bool("OUTLINES_IN_BACKGROUND", default=True)

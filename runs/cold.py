@@ -33,7 +33,6 @@ from typing import Literal
 import zstandard
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection
-from django.db.models import F
 from django.utils import timezone
 
 from runs import jsonio, records
@@ -267,7 +266,7 @@ def _child(node: Outlined, index: int, body: bytes, way: Sequence[int]) -> objec
     return jsonio.parse(body[start:end])
 
 
-class _Items(list):  # type: ignore[type-arg]
+class _Items(list):
     """An outlined array standing in for the parsed one: its length, and each item parsed from
     its bytes when read, by index or slice (as paths.py and rendering.py read arrays). Its own
     storage stays empty: never give it to code that reads a list's items in C (orjson)."""

@@ -24,6 +24,7 @@ import json
 import re
 from array import array
 from dataclasses import dataclass, field
+from typing import cast
 
 import orjson
 import zstandard
@@ -174,14 +175,8 @@ def _agrees(node: Outlined, value: object, body: bytes) -> bool:
     if node.kind == OBJECT:
         if not isinstance(value, dict) or list(value) != keys_of(node, body):
             return False
-        children = list(value.values())
-        spans = dict(zip(keys_of(node, body, deduplicate=False), range(len(node.value_spans))))
-        if len(spans) != len(children):
-            return False
-        return all(
-            _agrees(node.inner[index], children[position], body)
-            for position, index in enumerate(spans.values()) if index in node.inner
-        )
+        return all(_agrees(node.inner[index], value[key], body)
+                   for key, index in children_of(node, body) if index in node.inner)
     if not isinstance(value, list) or len(value) != len(node.value_spans):
         return False
     return all(_agrees(inner, value[index], body) for index, inner in node.inner.items())
@@ -190,7 +185,7 @@ def _agrees(node: Outlined, value: object, body: bytes) -> bool:
 def keys_of(node: Outlined, body: bytes, deduplicate: bool = True) -> list[str]:
     """An object's keys read from the body, in order; as a parsed dict has them (a key given
     twice keeps its first place) unless `deduplicate` is False."""
-    keys = [jsonio.parse(body[start:end]) for start, end in node.key_spans]
+    keys = [cast(str, jsonio.parse(body[start:end])) for start, end in node.key_spans]
     return list(dict.fromkeys(keys)) if deduplicate else keys
 
 
@@ -244,11 +239,11 @@ def unpack(stored: bytes | memoryview) -> Outlined | None:
         node = Outlined(kind, start, end)
         children = numbers[at : at + 5 * count]
         at += 5 * count
-        node.value_spans = list(zip(children[2::5], children[3::5]))
+        node.value_spans = list(zip(children[2::5], children[3::5], strict=True))
         if kind == OBJECT:
-            node.key_spans = list(zip(children[0::5], children[1::5]))
+            node.key_spans = list(zip(children[0::5], children[1::5], strict=True))
         links.append([(index, inner) for index, inner in enumerate(children[4::5]) if inner != NOT_OUTLINED])
         nodes.append(node)
-    for node, inner in zip(nodes, links):
+    for node, inner in zip(nodes, links, strict=True):
         node.inner = {index: nodes[number] for index, number in inner}
     return nodes[0] if nodes else None

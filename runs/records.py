@@ -107,6 +107,10 @@ class ParsedRecord:
             except _Dropped:
                 logger.debug("search index of run %s: build stopped, the record left the cache", self.run_id)
                 return
+        # Other processes answer parts and searches of it from these until they parse it.
+        from runs import cold  # here: runs.cold reads records
+
+        cold.keep_in_background(self)
         # The steps page reads every step of the trace (about 2 s for 48,000 steps): have them ready.
         trace = self.summary.trace
         if trace is not None and not self._dropped.is_set():
@@ -165,6 +169,12 @@ def load(run_id: str) -> ParsedRecord | None:
     )
     remember(parsed)
     return parsed
+
+
+def kept(run_id: str, sha256: str) -> ParsedRecord | None:
+    """The run's record if this process keeps it parsed, and it is the one with digest `sha256`."""
+    cached = _cache.get(run_id)
+    return cached if cached is not None and cached.sha256 == sha256 else None
 
 
 def forget_all() -> None:

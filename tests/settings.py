@@ -23,3 +23,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One per test process, so two runs at once never share it.
     _test_db = Path(tempfile.gettempdir()) / f"archal-dash-test-{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}  # noqa: F405
+OUTLINES_IN_BACKGROUND = False  # tests store outlines themselves (runs.cold.keep); tests/test_cold.py turns it on

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from runs import lookups
+from runs import cold, lookups
 from runs.errors import NOT_STORED, outcome_page, problem_page, run_id_problem
 from runs.forms import RunLookupForm
 from runs.models import Lookup
@@ -63,6 +63,9 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     if problem := run_id_problem(request, run_id):
         return problem
     part = "pointer" in request.GET or "at" in request.GET or request.GET.get("pretty")
+    named = "pointer" in request.GET or "at" in request.GET
+    if named and (cold_part := cold.part(run_id, request.GET, reads="whole")) is not None:
+        return subtree_json(request, cold_part)  # a process that has not parsed the record: its part
     if part:
         answer = lookups.look_up_kept(request, run_id)
     else:

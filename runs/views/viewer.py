@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from runs import records
+from runs import cold, records
 from runs.errors import (
     NOT_STORED,
     no_such_node,
@@ -48,18 +48,24 @@ SEARCH_RESULTS = 1000
 MAX_COUNTED = 100_000  # nodes ?count= looks at, at most
 
 PartView = Callable[[HttpRequest, ParsedRecord], HttpResponse | Problem]
+# What of the record a view can do with in a process that has not parsed it (runs/cold.py).
+ColdPart = Callable[[str, HttpRequest], ParsedRecord | None]
 
 
-def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., HttpResponse]]:
+def stored_record(answer_in_json: bool, cold_part: ColdPart | None = None) -> Callable[[PartView], Callable[..., HttpResponse]]:
     """Views of a run's stored record: the ID checked, the record loaded (404 if none is
-    stored) and passed in, and a Problem the view returns rendered as a page or as JSON."""
+    stored) and passed in, and a Problem the view returns rendered as a page or as JSON.
+    With `cold_part`, a process that has not parsed the record first asks it for what the
+    view needs (from the snapshot's outline or stored index) before parsing it whole."""
 
     def decorate(view: PartView) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, run_id: str) -> HttpResponse:
             if problem := run_id_problem(request, run_id):
                 return problem
-            parsed = records.load(run_id)
+            parsed = cold_part(run_id, request) if cold_part is not None else None
+            if parsed is None:
+                parsed = records.load(run_id)
             answer = NOT_STORED if parsed is None else view(request, parsed)
             if not isinstance(answer, Problem):
                 return answer
@@ -70,7 +76,19 @@ def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., Ht
     return decorate
 
 
-@stored_record(answer_in_json=False)
+def _cold_tree(run_id: str, request: HttpRequest) -> ParsedRecord | None:
+    return cold.part(run_id, request.GET, reads="whole" if "count" in request.GET else "page")
+
+
+def _cold_way(run_id: str, request: HttpRequest) -> ParsedRecord | None:
+    return cold.part(run_id, request.GET, reads="way")
+
+
+def _cold_search(run_id: str, request: HttpRequest) -> ParsedRecord | None:
+    return cold.searchable(run_id)
+
+
+@stored_record(answer_in_json=False, cold_part=_cold_tree)
 def run_tree(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
     """Children of one container: an HTML fragment for tree.js, or a page without it.
 
@@ -94,7 +112,7 @@ def run_tree(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Probl
     return render(request, "runs/subtree.html", {**context, "embedded": isinstance(node, str)})
 
 
-@stored_record(answer_in_json=True)
+@stored_record(answer_in_json=True, cold_part=_cold_way)
 def run_locate(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
     """JSON {at, pointer} of the node named by ?pointer= or ?at=: how tree.js turns a deep
     link into positions, and positions into a path when the page shows a key cut short."""
@@ -105,7 +123,7 @@ def run_locate(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Pro
     return JsonResponse({"at": format_positions(at), "pointer": pointer_at(parsed.record, at)})
 
 
-@stored_record(answer_in_json=True)
+@stored_record(answer_in_json=True, cold_part=_cold_search)
 def run_search(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
     """JSON {query, count, offset, nodes}: nodes whose key or value holds ?q=, in order.
 
@@ -121,7 +139,7 @@ def run_search(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Pro
     return JsonResponse({"query": query, "count": result.count, "offset": offset, "nodes": nodes})
 
 
-@stored_record(answer_in_json=False)
+@stored_record(answer_in_json=False, cold_part=_cold_way)
 def run_markdown(request: HttpRequest, parsed: ParsedRecord) -> HttpResponse | Problem:
     """A string of the record rendered as Markdown: an HTML fragment for tree.js, or a page."""
     found = _find(parsed, request.GET)

@@ -35,6 +35,7 @@ OUTLINE_DEPTH = 2  # levels whose children are listed: the record's, and its chi
 FORMAT = 1  # the first number of a stored outline; another is not read
 OBJECT, ARRAY = 0, 1
 NOT_OUTLINED = -1
+SPOT_CHECKS = 1000  # every so many children's spans are parsed again and compared with the record
 FIRST_GUESS = 4096  # bytes first handed to orjson for a value; doubled until the value fits
 
 _SPACE = re.compile(rb"[ \t\n\r]*")
@@ -175,11 +176,16 @@ def _agrees(node: Outlined, value: object, body: bytes) -> bool:
     if node.kind == OBJECT:
         if not isinstance(value, dict) or list(value) != keys_of(node, body):
             return False
-        return all(_agrees(node.inner[index], value[key], body)
-                   for key, index in children_of(node, body) if index in node.inner)
-    if not isinstance(value, list) or len(value) != len(node.value_spans):
+        children = [(index, value[key]) for key, index in children_of(node, body)]
+    elif not isinstance(value, list) or len(value) != len(node.value_spans):
         return False
-    return all(_agrees(inner, value[index], body) for index, inner in node.inner.items())
+    else:
+        children = list(enumerate(value))
+    # Spot checks of the spans themselves: the first and last children, and every SPOT_CHECKS-th.
+    checked = {*range(0, len(children), SPOT_CHECKS), len(children) - 1} - {-1}
+    if any(jsonio.parse(body[slice(*node.value_spans[children[at][0]])]) != children[at][1] for at in checked):
+        return False
+    return all(_agrees(node.inner[index], child, body) for index, child in children if index in node.inner)
 
 
 def keys_of(node: Outlined, body: bytes, deduplicate: bool = True) -> list[str]:

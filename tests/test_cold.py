@@ -1,0 +1,212 @@
+"""Cold processes: parts and searches of a stored record answered from its outline and stored
+index (runs/outline.py, runs/cold.py), the same as a process that parsed the record answers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runs import cold, jsonio, records
+from runs.models import Snapshot, SnapshotOutline
+from runs.outline import ARRAY, Outlined, children_of, keys_of, outline_of, pack, unpack
+from runs.paths import Positions, format_positions, json_pointer
+from sample_api.records import encoded_records
+from tests.fake_archal import RECORDS
+from tests.strategies import json_values
+
+# --- The outline's offsets ------------------------------------------------------
+
+# Keys and strings that make bytes and characters differ, and escapes.
+TEXT = st.text(alphabet=st.sampled_from(list('ab"\\/\n\t\x00é€😀\u2028 {}[],:')), max_size=6)
+FORMATS = [
+    {"separators": (",", ":")},
+    {"separators": (", ", ": "), "ensure_ascii": False},
+    {"indent": 2, "ensure_ascii": False},
+    {"indent": "\t", "separators": (" ,", " : ")},
+    {"indent": 0},
+]
+
+
+def assert_spans_match(node: Outlined, value: object, body: bytes) -> None:
+    """Every outlined child's bytes parse to the parsed child, and keys to its keys."""
+    assert body[node.start] in b"{[" and body[node.end - 1] in b"}]"
+    if node.kind == ARRAY:
+        assert isinstance(value, list) and len(node.value_spans) == len(value)
+        children = list(enumerate(value))
+    else:
+        assert isinstance(value, dict) and keys_of(node, body) == list(value)
+        children = [(index, value[key]) for key, index in children_of(node, body)]
+    for index, child in children:
+        start, end = node.value_spans[index]
+        assert jsonio.parse(body[start:end]) == child
+        if index in node.inner:
+            assert_spans_match(node.inner[index], child, body)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    record=st.one_of(st.dictionaries(TEXT, json_values(TEXT, 5, 5, 30), max_size=6),
+                     st.lists(json_values(TEXT, 5, 5, 30), max_size=6)),
+    style=st.sampled_from(FORMATS),
+    padding=st.sampled_from(["", " ", "\n\t \r\n"]),
+)
+def test_each_outlined_part_of_any_formatting_parses_to_its_child(record, style, padding):
+    body = (padding + json.dumps(record, **style) + padding).encode("utf-8")
+    root = outline_of(body, jsonio.parse(body))
+    assert root is not None
+    assert_spans_match(root, record, body)
+    again = unpack(pack(root))
+    assert again is not None
+    assert_spans_match(again, record, body)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"a": [1, {"b": 123456789012345678901234567890}], "c": "\\ud800 lone", "\\u00e9": [-0.5e-3, null]}',
+    b'{"k": 1, "k": [2, 3], "j": {"k": {}}, "k": [4]}',  # a key given twice: first place, last value
+    b'[[1, [2, [3]]], {"x\\"y": "\\\\"}, [], {}]',
+    b'{"trace": [' + b", ".join(b'{"s": "' + "é😀".encode() * n + b'"}' for n in range(50)) + b"]}",
+])
+def test_outline_follows_big_integers_lone_surrogates_repeated_keys_and_long_items(body):
+    record = jsonio.parse(body)
+    root = outline_of(body, record)
+    assert root is not None
+    assert_spans_match(root, record, body)
+
+
+def test_a_scalar_record_has_no_outline():
+    assert outline_of(b' "just text" ', "just text") is None
+
+
+def test_an_outline_that_disagrees_with_the_parse_is_not_kept():
+    assert outline_of(b'{"a": 1, "b": 2}', {"a": 1}) is None
+
+
+# --- Cold answers -----------------------------------------------------------------
+
+SAMPLES = {**{run_id: body for run_id, body in encoded_records().items() if len(body) < 300_000},
+           **{run_id: body if isinstance(body, bytes) else body.encode()
+              for run_id, body in RECORDS.items() if run_id in ("run_wide", "run_awkward_keys", "run_huge_int")}}
+
+
+def url(name: str, run_id: str) -> str:
+    return reverse(f"runs:{name}", kwargs={"run_id": run_id})
+
+
+def kept_with_outline(run_id: str, body: bytes) -> records.ParsedRecord:
+    """The record stored as a fetch stores it, with its outline and index as the fetching
+    process's background thread stores them; then no process keeps it parsed."""
+    stored = Snapshot.objects.store(run_id, body)
+    parsed = records.ParsedRecord(run_id=run_id, record=jsonio.parse(body), **stored)
+    assert cold.keep(parsed)
+    records.forget_all()
+    return parsed
+
+
+def some_nodes(record: object, per_container: int = 2, depth: int = 3) -> list[tuple[Positions, str]]:
+    """Positions and pointers of a few nodes at each level: the first children and the last."""
+    found: list[tuple[Positions, str]] = [((), "")]
+    stack: list[tuple[object, Positions, str]] = [(record, (), "")]
+    while stack:
+        node, at, pointer = stack.pop()
+        if not isinstance(node, (dict, list)) or len(at) >= depth:
+            continue
+        children = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        picked = {*range(min(per_container, len(children))), len(children) - 1} - {-1}
+        for position in sorted(picked):
+            key, child = children[position]
+            entry = ((*at, position), json_pointer(pointer, key))
+            found.append(entry)
+            stack.append((child, *entry))
+    return found
+
+
+def requests_for(record: object) -> list[str]:
+    """Query strings of the requests a page makes for parts of the record, and some it does not."""
+    asked = []
+    for at, pointer in some_nodes(record):
+        written = format_positions(at)
+        asked += [f"tree?at={written}&fragment=1", f"tree?at={written}&offset=1&end=3&fragment=1",
+                  f"tree?at={written}", f"tree?at={written}&count=50", f"locate?at={written}",
+                  f"raw?at={written}", f"markdown?at={written}&fragment=1"]
+        if pointer:
+            asked += [f"locate?pointer={pointer}", f"raw?pointer={pointer}", f"tree?pointer={pointer}&fragment=1"]
+    for query in ("e", "error", "id", "é", "zzz-nowhere"):
+        asked.append(f"search?q={query}")
+    return asked + ["tree?at=99999&fragment=1", "tree?at=0.x", "locate?pointer=/no/such", "raw?at=0.0.0.0.0.0"]
+
+
+def answer(client, run_id: str, request: str) -> tuple[int, bytes]:
+    name, query = request.split("?", 1)
+    response = client.get(f"{url(name, run_id)}?{query}")
+    return response.status_code, response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("run_id", sorted(SAMPLES))
+def test_a_cold_process_answers_parts_and_searches_as_a_warm_one(client, run_id):
+    parsed = kept_with_outline(run_id, SAMPLES[run_id])
+    asked = requests_for(parsed.record)
+    cold_answers, parsed_whole = [], []
+    for request in asked:
+        records.forget_all()
+        cold_answers.append(answer(client, run_id, request))
+        if records.kept(run_id, parsed.sha256) is not None:  # records.load parsed it (and keeps it)
+            parsed_whole.append(request)
+    # Only what reads a whole outlined container parses the record: ?count=, the root, /raw of the trace.
+    assert not [request for request in parsed_whole if request.startswith(("search", "locate", "markdown"))]
+    assert len(parsed_whole) < len(asked) / 3, parsed_whole
+    assert records.load(run_id) is not None
+    warm_answers = [answer(client, run_id, request) for request in asked]
+    for request, cold_answer, warm_answer in zip(asked, cold_answers, warm_answers, strict=True):
+        assert cold_answer == warm_answer, request
+
+
+@pytest.mark.django_db
+def test_a_cold_process_answers_a_step_of_the_trace_from_its_outlined_bytes(client):
+    parsed = kept_with_outline("run_traced", json.dumps({"id": "t", "trace": [{"n": n} for n in range(500)]}).encode())
+    response = client.get(url("tree", "run_traced"), {"at": "1.321", "fragment": "1"})
+    assert response.status_code == 200 and b"321" in response.content
+    page = client.get(url("tree", "run_traced"), {"at": "1", "offset": "300", "end": "400", "fragment": "1"})
+    assert b'data-i="399"' in page.content and b'data-i="400"' not in page.content
+    assert records.kept("run_traced", parsed.sha256) is None
+
+
+@pytest.mark.django_db
+def test_an_outline_of_an_older_record_of_the_run_is_never_used(client):
+    kept_with_outline("run_changed", json.dumps({"trace": [{"v": "old"}] * 3}).encode())
+    Snapshot.objects.store("run_changed", json.dumps({"trace": [{"v": "new"}] * 3}).encode())
+    assert SnapshotOutline.objects.filter(snapshot__run_id="run_changed").exists()  # stale, still there
+    raw = client.get(url("raw", "run_changed"), {"at": "0.1"})
+    assert raw.json() == {"v": "new"}
+    search = client.get(url("search", "run_changed"), {"q": "old"})
+    assert search.json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_an_outline_goes_with_its_snapshot():
+    kept_with_outline("run_gone", json.dumps({"a": [1, 2]}).encode())
+    Snapshot.objects.filter(run_id="run_gone").delete()
+    assert not SnapshotOutline.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_process_that_parsed_a_record_stores_its_outline_in_the_background(settings, client):
+    settings.OUTLINES_IN_BACKGROUND = True
+    settings.SEARCH_INDEX_IN_BACKGROUND = True
+    body = json.dumps({"trace": [{"text": "step %d " % n + "x" * 200} for n in range(5000)]}).encode()
+    assert len(body) >= cold.OUTLINED_FROM_BYTES
+    stored = Snapshot.objects.store("run_big", body)
+    records.remember(records.ParsedRecord(run_id="run_big", record=jsonio.parse(body), **stored))
+    deadline = time.monotonic() + 60  # a wait for background work, not a measurement
+    while not SnapshotOutline.objects.filter(sha256=stored["sha256"]).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    row = SnapshotOutline.objects.get(sha256=stored["sha256"])
+    root = unpack(row.outline)
+    assert root is not None and len(root.inner[0].value_spans) == 5000
+    records.forget_all()
+    assert client.get(url("search", "run_big"), {"q": "step 4999 "}).json()["nodes"] == ["0.4999.0"]

@@ -274,6 +274,7 @@ class _Items(list):
     def __init__(self, node: Outlined, body: bytes, way: Sequence[int]) -> None:
         super().__init__()
         self._node, self._body, self._way = node, body, way
+        self._parsed: dict[int, object] = {}
 
     def __len__(self) -> int:
         return len(self._node.value_spans)
@@ -291,8 +292,11 @@ class _Items(list):
         return self._item(index)
 
     def _item(self, index: int) -> object:
-        way = self._way[1:] if self._way and self._way[0] == index else ()
-        return _child(self._node, index, self._body, way)
+        # Parsed once: a render tells the containers it planned from those it writes by id().
+        if index not in self._parsed:
+            way = self._way[1:] if self._way and self._way[0] == index else ()
+            self._parsed[index] = _child(self._node, index, self._body, way)
+        return self._parsed[index]
 
 
 # --- Warming up ---------------------------------------------------------------------

@@ -108,7 +108,8 @@ def kept_with_outline(run_id: str, body: bytes) -> records.ParsedRecord:
 
 
 def some_nodes(record: object, per_container: int = 2, depth: int = 3) -> list[tuple[Positions, str]]:
-    """Positions and pointers of a few nodes at each level: the first children and the last."""
+    """Positions and pointers of a few nodes at each level: the first children, the last and
+    the one with most entries (the trace, at the top)."""
     found: list[tuple[Positions, str]] = [((), "")]
     stack: list[tuple[object, Positions, str]] = [(record, (), "")]
     while stack:
@@ -116,13 +117,18 @@ def some_nodes(record: object, per_container: int = 2, depth: int = 3) -> list[t
         if not isinstance(node, (dict, list)) or len(at) >= depth:
             continue
         children = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
-        picked = {*range(min(per_container, len(children))), len(children) - 1} - {-1}
+        biggest = max(range(len(children)), key=lambda i: _entries(children[i][1]), default=-1)  # the trace
+        picked = {*range(min(per_container, len(children))), len(children) - 1, biggest} - {-1}
         for position in sorted(picked):
             key, child = children[position]
             entry = ((*at, position), json_pointer(pointer, key))
             found.append(entry)
             stack.append((child, *entry))
     return found
+
+
+def _entries(value: object) -> int:
+    return len(value) if isinstance(value, (dict, list)) else 0
 
 
 def requests_for(record: object) -> list[str]:

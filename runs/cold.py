@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from array import array
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 OUTLINED_FROM_BYTES = 1_000_000  # smaller records parse in a few ms: nothing is stored for them
 INDEX_FORMAT = 1
+WARM_UP_DELAY = 1.0  # seconds between answering cold and parsing the record in the background
 INDEX_ZSTD_LEVEL = 3  # 50 MB of index: 4.4 MB in ~90 ms; level 9 saves a fifth at 5x the time
 
 # What a view reads of the node a request names: only the way to it (locate,
@@ -318,6 +320,9 @@ def _warm_up(run_id: str) -> None:
 
 
 def _load_in_background(run_id: str) -> None:
+    # orjson holds the GIL for all of a parse (0.5 s for 50 MB): let the request that
+    # started this answer first.
+    time.sleep(WARM_UP_DELAY)
     try:
         records.load(run_id)
     except Exception:  # a background thread has no one to answer: log it

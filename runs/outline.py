@@ -23,8 +23,9 @@ from __future__ import annotations
 import json
 import re
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import cast, overload
 
 import orjson
 import zstandard
@@ -32,7 +33,7 @@ import zstandard
 from runs import jsonio
 
 OUTLINE_DEPTH = 2  # levels whose children are listed: the record's, and its children's
-FORMAT = 1  # the first number of a stored outline; another is not read
+FORMAT = 2  # the first number of a stored outline; another is not read
 OBJECT, ARRAY = 0, 1
 NOT_OUTLINED = -1
 SPOT_CHECKS = 1000  # every so many children's spans are parsed again and compared with the record
@@ -55,8 +56,8 @@ class Outlined:
     kind: int  # OBJECT or ARRAY
     start: int
     end: int
-    key_spans: list[tuple[int, int]] = field(default_factory=list)  # objects only
-    value_spans: list[tuple[int, int]] = field(default_factory=list)
+    key_spans: Sequence[tuple[int, int]] = field(default_factory=list)  # objects only
+    value_spans: Sequence[tuple[int, int]] = field(default_factory=list)
     inner: dict[int, Outlined] = field(default_factory=dict)  # children outlined too, by index
 
 
@@ -87,7 +88,9 @@ def _scan_container(body: bytes, start: int, depth: int) -> tuple[Outlined, int]
     and the offset just past it."""
     opening = body[start]
     closing = _CLOSING[opening]
-    node = Outlined(OBJECT if opening == ord("{") else ARRAY, start, start)
+    key_spans: list[tuple[int, int]] = []
+    value_spans: list[tuple[int, int]] = []
+    node = Outlined(OBJECT if opening == ord("{") else ARRAY, start, start, key_spans, value_spans)
     at = _skip_space(body, start + 1)
     if body[at] == closing:
         node.end = at + 1
@@ -97,17 +100,17 @@ def _scan_container(body: bytes, start: int, depth: int) -> tuple[Outlined, int]
             key = _STRING.match(body, at)
             if key is None:
                 raise NotOutlined(f"no key at byte {at}")
-            node.key_spans.append(key.span())
+            key_spans.append(key.span())
             at = _skip_space(body, key.end())
             if body[at] != ord(":"):
                 raise NotOutlined(f"no colon at byte {at}")
             at = _skip_space(body, at + 1)
         if depth > 1 and body[at] in _CLOSING:
             inner, value_end = _scan_container(body, at, depth - 1)
-            node.inner[len(node.value_spans)] = inner
+            node.inner[len(value_spans)] = inner
         else:
             value_end = value_end_at(body, at)
-        node.value_spans.append((at, value_end))
+        value_spans.append((at, value_end))
         at = _skip_space(body, value_end)
         if body[at] == closing:
             node.end = at + 1
@@ -213,43 +216,68 @@ def pack(root: Outlined) -> bytes:
     """The outline as stored: numbers (array('q')), Zstandard-compressed.
 
     FORMAT, then each container in order (parents first): kind, start, end,
-    children, and for each child key start, key end, value start, value end,
-    and the number of its own entry (or NOT_OUTLINED).
+    its number of children and of outlined children; for each child its key's
+    start and end (0, 0 in an array) and its value's; then for each outlined
+    child its index and the number of its own entry.
     """
     order = [root]
     numbers = array("q", [FORMAT])
     for node in order:  # grows as inner containers are met
-        numbers.extend((node.kind, node.start, node.end, len(node.value_spans)))
+        numbers.extend((node.kind, node.start, node.end, len(node.value_spans), len(node.inner)))
         for index, (value_start, value_end) in enumerate(node.value_spans):
             key_start, key_end = node.key_spans[index] if node.kind == OBJECT else (0, 0)
-            inner = node.inner.get(index)
-            if inner is not None:
-                order.append(inner)
-            numbers.extend((key_start, key_end, value_start, value_end,
-                            NOT_OUTLINED if inner is None else len(order) - 1))
+            numbers.extend((key_start, key_end, value_start, value_end))
+        for index, inner in sorted(node.inner.items()):
+            order.append(inner)
+            numbers.extend((index, len(order) - 1))
     return zstandard.compress(numbers.tobytes(), 3)
 
 
 def unpack(stored: bytes | memoryview) -> Outlined | None:
-    """The outline `pack` stored; None if it is of another FORMAT."""
+    """The outline `pack` stored; None if of another FORMAT. Its spans are read from the
+    numbers when asked for (the trace's 48,000 are not made into tuples for one request)."""
     numbers = array("q")
     numbers.frombytes(zstandard.decompress(stored))
     if not numbers or numbers[0] != FORMAT:
         return None
     nodes: list[Outlined] = []
-    links: list[list[tuple[int, int]]] = []
+    links: list[array] = []
     at = 1
     while at < len(numbers):
-        kind, start, end, count = numbers[at : at + 4]
-        at += 4
+        kind, start, end, count, outlined = numbers[at : at + 5]
+        at += 5
         node = Outlined(kind, start, end)
-        children = numbers[at : at + 5 * count]
-        at += 5 * count
-        node.value_spans = list(zip(children[2::5], children[3::5], strict=True))
+        node.value_spans = _Spans(numbers, at + 2, count)
         if kind == OBJECT:
-            node.key_spans = list(zip(children[0::5], children[1::5], strict=True))
-        links.append([(index, inner) for index, inner in enumerate(children[4::5]) if inner != NOT_OUTLINED])
+            node.key_spans = _Spans(numbers, at, count)
+        at += 4 * count
+        links.append(numbers[at : at + 2 * outlined])
+        at += 2 * outlined
         nodes.append(node)
     for node, inner in zip(nodes, links, strict=True):
-        node.inner = {index: nodes[number] for index, number in inner}
+        node.inner = {index: nodes[number] for index, number in zip(inner[0::2], inner[1::2], strict=True)}
     return nodes[0] if nodes else None
+
+
+class _Spans(Sequence[tuple[int, int]]):
+    """(start, end) pairs read from stored numbers: every fourth pair from `first`, `count` of them."""
+
+    def __init__(self, numbers: array, first: int, count: int) -> None:
+        self._numbers, self._first, self._count = numbers, first, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, int]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, int]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[int, int] | list[tuple[int, int]]:
+        if isinstance(index, slice):
+            return [self[each] for each in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        at = self._first + 4 * index
+        return self._numbers[at], self._numbers[at + 1]

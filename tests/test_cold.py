@@ -90,7 +90,12 @@ def test_an_outline_that_disagrees_with_the_parse_is_not_kept():
 
 SAMPLES = {**{run_id: body for run_id, body in encoded_records().items() if len(body) < 300_000},
            **{run_id: body if isinstance(body, bytes) else body.encode()
-              for run_id, body in RECORDS.items() if run_id in ("run_wide", "run_awkward_keys", "run_huge_int")}}
+              for run_id, body in RECORDS.items() if run_id in ("run_wide", "run_awkward_keys", "run_huge_int")},
+           # Not an object; the big part one level deeper than outlines go; odd spacing and escapes.
+           "run_root_array": json.dumps([{"n": n, "s": "é\u2028"} for n in range(30)] + [[], {}, "x"]).encode(),
+           "run_deep_trace": json.dumps({"data": {"run": {"trace": [{"step": n} for n in range(300)]}}},
+                                        indent=3, ensure_ascii=False).encode(),
+           "run_escapes": rb'{ "a\u00e9\"" :' + b"\n[ 1 ,\t" + rb'{"k":"\ud83d\ude00"} ] , "b" : "\u0000" }'}
 
 
 def url(name: str, run_id: str) -> str:

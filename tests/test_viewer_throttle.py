@@ -3,10 +3,13 @@ when signed out); past it a 429 with Retry-After, JSON to tree.js's fetches."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from runs import shared
 from tests.conftest import detail_url, in_threads
@@ -141,3 +144,17 @@ def test_a_cache_that_does_not_answer_refuses_nothing(stored, settings, caplog):
     for _ in range(5):
         assert stored.get(part_url("tree"), {"at": "", "fragment": "1"}).status_code == 200
     assert "shared cache failed to count an event" in caplog.text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_viewer_says_in_its_status_line_when_to_try_again(live_server, page, settings):
+    settings.VIEWER_REQUESTS_PER_MINUTE = 1
+    page.goto(f"{live_server.url}/runs/run_wide/")  # the run page itself is not counted
+    page.locator("#tree-filter").fill("no such text anywhere")
+    expect(page.locator(".filter-count")).to_have_text("No matches")  # the one request of the minute
+    page.locator("#tree-filter").fill("still nothing")
+    expect(page.locator(".filter-count")).to_have_text("Search failed")
+    expect(page.locator(".viewer-status")).to_have_text(
+        re.compile(r"Could not search the record \(too many requests; try again in \d+ s\)\.")
+    )

@@ -19,7 +19,7 @@ processes can both read 4 and both write 5.
   reserved before their fetch); changed only while holding the lock of the
   same name.
 - `count_one`: events of one name counted per window of seconds (viewer
-  requests per person), read and written under the lock of that name.
+  requests per person), read and written under a lock of the same name.
 
 When the cache itself fails (Redis unreachable), a warning is logged and
 callers go on as one process would: a lock is reported as not taken
@@ -207,10 +207,11 @@ def count_one(name: str, limit: int, seconds: float) -> int:
     """Count one event of `name` unless `limit` are counted in its window; 0 when counted,
     else the seconds until the window ends.
 
-    A window starts with the first event after the last one ended and lasts
-    `seconds` (not clock minutes: a burst cannot straddle a boundary it knows
-    nothing of). Read and written under `locked(name)`, so racing events are
-    counted one by one; when the cache fails, nothing is counted and nothing refused.
+    A window starts with the first event after the previous window ended and
+    lasts `seconds`. The count is one key, read and written under a lock of its
+    own, so racing events are counted one by one (`cache.incr` would not do: the
+    database cache's is a get and a set). When the cache fails, nothing is
+    counted and nothing refused.
     """
     counter = key("count", name)
     with locked(f"count:{name}"):

@@ -63,6 +63,15 @@ REQUIRE_LOGIN = env.bool("REQUIRE_LOGIN", default=True)
 # Upstream lookups per user (per client address when signed out) per minute,
 # so no one person or script uses up the team token's rate limit. 0: no limit.
 LOOKUPS_PER_MINUTE = env.int("LOOKUPS_PER_MINUTE", default=60)
+# Requests for parts of stored records (/tree, /search, /locate, /markdown,
+# /raw subtrees, /steps, /table) per user (per address when signed out) per
+# minute, so no one script can keep the web processes busy. Measured in
+# Chromium: Expand all sends at most about 100 (a 9,999-item flat array, pages
+# of 100; 15 for a 1,500-step trace; 1 for a record over 10,000 nodes), a
+# search one per pause in typing plus a few to reveal matches. 1,200 is twelve
+# of the heaviest Expand alls a minute, and room for a team behind one address
+# when sign-in is off. Counted in CACHE_URL's cache. 0: no limit.
+VIEWER_REQUESTS_PER_MINUTE = env.int("VIEWER_REQUESTS_PER_MINUTE", default=1200)
 # Failed sign-ins tolerated within SIGNIN_LOCKOUT_SECONDS before that username
 # from that client address, or that address for every username, is locked out
 # for the rest of the window. A username alone is never locked (others could

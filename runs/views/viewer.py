@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from runs import records
+from runs import records, throttle
 from runs.errors import (
     NOT_STORED,
     no_such_node,
@@ -24,6 +24,7 @@ from runs.errors import (
     problem_page,
     query_too_long,
     run_id_problem,
+    too_many_viewer_requests,
 )
 from runs.escaping import visible
 from runs.jsonio import dumps
@@ -59,6 +60,8 @@ def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., Ht
         def wrapped(request: HttpRequest, run_id: str) -> HttpResponse:
             if problem := run_id_problem(request, run_id):
                 return problem
+            if refused := viewer_throttled(request, run_id, answer_in_json):
+                return refused
             parsed = records.load(run_id)
             answer = NOT_STORED if parsed is None else view(request, parsed)
             if not isinstance(answer, Problem):
@@ -68,6 +71,16 @@ def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., Ht
         return require_GET(wrapped)
 
     return decorate
+
+
+def viewer_throttled(request: HttpRequest, run_id: str, answer_in_json: bool = False) -> HttpResponse | None:
+    """Count this request for a part of a record against VIEWER_REQUESTS_PER_MINUTE: None when
+    it may go on, else a 429 with Retry-After, as JSON for tree.js's fetches and scripts."""
+    if (refusal := throttle.take_viewer_request(request)) is None:
+        return None
+    problem = too_many_viewer_requests(refusal)
+    fetched = bool(request.GET.get("fragment")) or "count" in request.GET or request.GET.get("format") == "json"
+    return problem_json(problem) if answer_in_json or fetched else problem_page(request, problem, run_id)
 
 
 @stored_record(answer_in_json=False)

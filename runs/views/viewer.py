@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from runs import records
 from runs.errors import (
     NOT_STORED,
+    PARSES_BUSY,
     no_such_node,
     not_a_container,
     not_a_string,
@@ -59,8 +60,7 @@ def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., Ht
         def wrapped(request: HttpRequest, run_id: str) -> HttpResponse:
             if problem := run_id_problem(request, run_id):
                 return problem
-            parsed = records.load(run_id)
-            answer = NOT_STORED if parsed is None else view(request, parsed)
+            answer = _answer(view, request, run_id)
             if not isinstance(answer, Problem):
                 return answer
             return problem_json(answer) if answer_in_json else problem_page(request, answer, run_id)
@@ -68,6 +68,14 @@ def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., Ht
         return require_GET(wrapped)
 
     return decorate
+
+
+def _answer(view: PartView, request: HttpRequest, run_id: str) -> HttpResponse | Problem:
+    try:
+        parsed = records.load(run_id)
+    except records.ParsesBusy:
+        return PARSES_BUSY
+    return NOT_STORED if parsed is None else view(request, parsed)
 
 
 @stored_record(answer_in_json=False)

@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "runs.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "runs.middleware.ParsesBusyMiddleware",  # a 503 page when no record parse slot came free
 ]
 
 ROOT_URLCONF = "archal_dash.urls"
@@ -283,8 +284,15 @@ TREE_PAGE_SIZE = env.int("TREE_PAGE_SIZE", default=100)
 TREE_VISIBLE_BUDGET = env.int("TREE_VISIBLE_BUDGET", default=150)
 TREE_STRING_CHARS = env.int("TREE_STRING_CHARS", default=300)
 TREE_BYTE_BUDGET = env.int("TREE_BYTE_BUDGET", default=900_000)
-# Parsed records kept per process for subtrees and search, by size of their JSON.
-RECORD_CACHE_BYTES = env.int("RECORD_CACHE_BYTES", default=64 * 1024 * 1024)
+# Memory of the parsed records kept per process for subtrees and search, with
+# their search indexes, estimated at 4.5 bytes per byte of JSON (runs/records.py):
+# 256 MB holds one 50 MB record, as the 64 MB of JSON it replaces did.
+RECORD_CACHE_BYTES = env.int("RECORD_CACHE_BYTES", default=256 * 1024 * 1024)
+# Stored records parsed at once per process (each takes about 4 times its JSON at
+# its peak; the parse holds the GIL, so more at once are no faster); a request
+# that finds no slot free within RECORD_PARSE_WAIT_SECONDS is answered 503.
+RECORD_PARSES_AT_ONCE = env.int("RECORD_PARSES_AT_ONCE", default=2)
+RECORD_PARSE_WAIT_SECONDS = env.float("RECORD_PARSE_WAIT_SECONDS", default=10.0)
 # Build a record's search index in a background thread once it is cached, so
 # the first filter finds it ready (0.6 s of CPU for 50 MB); off: on first search.
 SEARCH_INDEX_IN_BACKGROUND = env.bool("SEARCH_INDEX_IN_BACKGROUND", default=True)

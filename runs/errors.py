@@ -68,6 +68,14 @@ def run_id_problem(request: HttpRequest, run_id: str) -> HttpResponse | None:
 # --- What the viewer's parts refuse (runs/views/viewer.py) ---------------------
 
 NOT_STORED = Problem(404, "Record not stored", "This dashboard holds no stored record of this run.", REFETCH)
+# records.ParsesBusy: every parse slot stayed taken (RECORD_PARSES_AT_ONCE, RECORD_PARSE_WAIT_SECONDS).
+PARSES_BUSY = Problem(
+    503,
+    "Busy reading other records",
+    "The dashboard is reading other large records into memory and could not start on this one in time.",
+    "Try again in a few seconds.",
+    retry_after=5,
+)
 
 
 def no_such_node(named: str) -> Problem:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from runs import records, throttle
 from runs.errors import (
     NOT_STORED,
+    PARSES_BUSY,
     no_such_node,
     not_a_container,
     not_a_string,
@@ -62,8 +63,7 @@ def stored_record(answer_in_json: bool) -> Callable[[PartView], Callable[..., Ht
                 return problem
             if refused := viewer_throttled(request, run_id, answer_in_json):
                 return refused
-            parsed = records.load(run_id)
-            answer = NOT_STORED if parsed is None else view(request, parsed)
+            answer = _answer(view, request, run_id)
             if not isinstance(answer, Problem):
                 return answer
             return problem_json(answer) if answer_in_json else problem_page(request, answer, run_id)
@@ -81,6 +81,14 @@ def viewer_throttled(request: HttpRequest, run_id: str, answer_in_json: bool = F
     problem = too_many_viewer_requests(refusal)
     fetched = bool(request.GET.get("fragment")) or "count" in request.GET or request.GET.get("format") == "json"
     return problem_json(problem) if answer_in_json or fetched else problem_page(request, problem, run_id)
+
+
+def _answer(view: PartView, request: HttpRequest, run_id: str) -> HttpResponse | Problem:
+    try:
+        parsed = records.load(run_id)
+    except records.ParsesBusy:
+        return PARSES_BUSY
+    return NOT_STORED if parsed is None else view(request, parsed)
 
 
 @stored_record(answer_in_json=False)

@@ -128,9 +128,9 @@ MIDDLEWARE = [
     # final output. The 4.5 MB sample run's page: 300 KB of HTML, 18 KB gzipped.
     # BREACH (a secret recovered from compressed sizes, given attacker text
     # reflected in the same response) is mitigated twice over: the only secret in
-    # a page is the CSRF token (sign-in form, header's sign-out form), which
-    # Django masks afresh for every response (get_token: a new random mask per
-    # call), so no two responses share its bytes; and this middleware pads each
+    # a page is the CSRF token (sign-in form, header's sign-out form, the run
+    # page's Refresh), which Django masks afresh for every response (get_token:
+    # a new random mask per call), so no two responses share its bytes; and this middleware pads each
     # response's gzip header by a random length ("Heal The Breach", Django 4.2+).
     # The session cookie is a header, never compressed.
     "django.middleware.gzip.GZipMiddleware",

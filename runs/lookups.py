@@ -194,6 +194,7 @@ def _shared_flight(
     name = f"flight:{run_id}"
     give_up = time.monotonic() + seconds
     seen: set[str] = set()  # tokens of the leaders seen holding the lock
+    gone: set[str] = set()  # tokens of landings whose stored record was gone when read
     in_the_air_at: float | None = None  # when the lock was first found taken
     pause = 0.005
     while True:
@@ -201,8 +202,10 @@ def _shared_flight(
         # slept through the landing would find the lock free and fetch again.
         landed = shared.published("landed", run_id)
         # A fetch that landed after this lookup began (between its look for a
-        # recent copy and here) counts as well as one seen in the air.
-        if isinstance(landed, _Landed) and (
+        # recent copy and here) counts as well as one seen in the air. Its time is
+        # another process's clock: skew costs at most one more fetch, or reuses one
+        # that landed up to the skew before this lookup began.
+        if isinstance(landed, _Landed) and landed.token not in gone and (
             landed.token in seen
             or landed.finished >= asked_at
             or (in_the_air_at is not None and landed.finished >= in_the_air_at)
@@ -210,7 +213,7 @@ def _shared_flight(
             if (outcome := _outcome_of(run_id, landed)) is not None:
                 return outcome
             # Its stored record is gone already: wait for (or lead) a newer flight.
-            seen.discard(landed.token)
+            gone.add(landed.token)
             in_the_air_at = time.time()
         lock = shared.try_lock(name, seconds)
         if lock is not None:

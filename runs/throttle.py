@@ -236,8 +236,8 @@ def begin_signin(username: str, address: str) -> SignInLockout | SignInAttempt:
     and writing the row happen under the username's and the address's locks
     (always taken in that order), so racing attempts are counted one by one:
     exactly SIGNIN_FAILURES_PER_USERNAME checks per pair, and racing guesses
-    from many addresses each wait longer than the last. The caller waits the
-    slow-down after the locks are released.
+    from many addresses are each given a longer wait than the last. The caller
+    waits the slow-down after the locks are released (runs/signin.py).
     """
     with shared.locked(f"signin:username:{_normal(username)}"), shared.locked(f"signin:address:{address}"):
         lockout = signin_lockout(username, address)

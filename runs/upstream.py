@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 CHUNK_BYTES = 256 * 1024
 MESSAGE_CHARS = 300  # upstream messages shown on a page are cut to this
 RETRY_AFTER_MAX = 86_400  # seconds; a longer wait Archal asks for is passed on as a day
+WATCHDOG_THREAD = "archal-deadline-watchdog"  # the name of the deadline's timer thread
 
 
 # --- Outcomes ---------------------------------------------------------------
@@ -114,6 +115,7 @@ class _Watchdog:
         # timer's thread, and it cannot be another connection's descriptor by then.
         self._socket = socket.fromfd(sock.fileno(), sock.family, sock.type)
         self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.name = WATCHDOG_THREAD
         self._timer.daemon = True
         self._timer.start()
 

@@ -326,11 +326,17 @@ def burst(webs: list[dyno.Web], database: Database, count: int) -> tuple[int, in
     return statuses.count(200), rows, seconds
 
 
-def calls_too_close(times_called: dict[str, list[float]], window: float) -> tuple[int, float | None]:
-    """(runs Archal was asked for twice within `window` seconds, the shortest gap between two calls of a run)."""
-    gaps = {run_id: min(b - a for a, b in itertools.pairwise(times))
-            for run_id, times in times_called.items() if len(times) > 1}
-    return sum(1 for gap in gaps.values() if gap < window), min(gaps.values(), default=None)
+@dataclass
+class Repeat:
+    run_id: str
+    gap: float  # seconds between two calls of the run
+    at: float  # when the second one was answered, time.monotonic()
+
+
+def calls_too_close(times_called: dict[str, list[float]], window: float) -> tuple[list[Repeat], Repeat | None]:
+    """(every second call of a run within `window` seconds of the one before, the closest two calls of a run)."""
+    repeats = [Repeat(run_id, b - a, b) for run_id, times in times_called.items() for a, b in itertools.pairwise(times)]
+    return [r for r in repeats if r.gap < window], min(repeats, key=lambda r: r.gap, default=None)
 
 
 # --- The report -----------------------------------------------------------------
@@ -385,6 +391,7 @@ class Measured:
     burst_rows: int
     burst_seconds: float
     times_called: dict[str, list[float]]  # run ID -> when Archal answered it, from the warm-up to the end
+    phases: dict[str, float]  # phase -> when it began, time.monotonic()
     steps: list[saturation.Step]  # --saturate
     web_log: str
 
@@ -410,21 +417,25 @@ def measure(args: argparse.Namespace, workdir: Path) -> Measured:
                     return {"machine_busy": busy, "machine_total": total, "gunicorn": gunicorn_cpu(webs),
                             "PostgreSQL": postgres_cpu(), "Redis": redis_cpu()}
 
+                phases = {"warm-up": time.monotonic()}
                 warm_up_pages = warm_up(webs)
                 lookups_before = database.count(LOOKUP_ROWS)
                 views_before = database.count(LOOKUP_VIEWS)
                 calls_before, connections_before = archal.snapshot()
                 cpu_before = (cpu_now(), own_cpu())
                 _say(f"{args.users} readers for {args.duration} s (locust)")
+                phases["readers"] = time.monotonic()
                 rows, errors, seconds, locust_cpu = run_locust(webs, args, workdir)
                 cpu_after = (cpu_now(), own_cpu())
                 calls_after, connections_after = archal.snapshot()
                 views_after = database.count(LOOKUP_VIEWS)
                 _say(f"burst: {args.burst} lookups of distinct runs at once")
+                phases["burst"] = time.monotonic()
                 burst_ok, burst_rows, burst_seconds = burst(webs, database, args.burst)
                 steps = []
                 if args.saturate:
                     _say(f"saturation: hot run pages from {args.saturate_from}/s up, {args.step_seconds:g} s a step")
+                    phases["saturation"] = time.monotonic()
                     steps = saturation.saturate(
                         [web.url for web in webs], ROUTER, cpu_now, first=args.saturate_from,
                         step=args.saturate_step, highest=args.saturate_to, seconds=args.step_seconds,
@@ -446,7 +457,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> Measured:
         archal_calls=calls_after - calls_before, archal_connections=connections_after - connections_before,
         lookups_recorded=views_after - views_before, lookups_before=lookups_before,
         burst_ok=burst_ok, burst_rows=burst_rows, burst_seconds=burst_seconds, times_called=times_called,
-        steps=steps, web_log=web_log,
+        phases=phases, steps=steps, web_log=web_log,
     )
 
 
@@ -466,8 +477,12 @@ def report(args: argparse.Namespace, m: Measured) -> tuple[str, bool]:
     errors += sum(sum(step.errors.values()) for step in m.steps)
     window = float(m.env.get("RUN_CACHE_SECONDS", "30"))
     too_close, closest = calls_too_close(m.times_called, window)
-    failed = bool(errors or not lookups_ok or not burst_ok or too_close
-                  or problems["tracebacks"] or problems["worker timeouts"])
+    phases = sorted(m.phases.items(), key=lambda item: item[1])
+    broken = bool(errors or not lookups_ok or not burst_ok or problems["tracebacks"] or problems["worker timeouts"])
+    # Without a shared cache each worker process has its own flights: two workers may both fetch
+    # a run whose copy just expired. Shown, but a goal only when the processes share CACHE_URL.
+    shared = urlsplit(m.env.get("CACHE_URL", "")).scheme in SHARED_CACHES
+    failed = broken or (shared and bool(too_close))
 
     goals = {CACHED: 50.0, UNCACHED: 2 * args.upstream_delay * 1000}
     met = {name: name in m.rows and m.rows[name].p95 <= goal for name, goal in goals.items()}
@@ -509,9 +524,11 @@ def report(args: argparse.Namespace, m: Measured) -> tuple[str, bool]:
         f"{m.archal_connections} new connections",
         f"          one call per run per RUN_CACHE_SECONDS={window:g} s across {_dynos(m.dynos)}, counted at Archal "
         f"from the warm-up to the end: {sum(map(len, m.times_called.values())):,} calls for {len(m.times_called):,} "
-        f"runs, {too_close} runs asked twice within {window:g} s"
-        + (f" (closest two calls of a run {closest:.1f} s apart)" if closest is not None else "")
-        + f" {_mark(not too_close)}",
+        f"runs, {len(too_close)} calls within {window:g} s of the run's last"
+        + (f" (closest two calls of a run: {closest.gap:.1f} s apart)" if closest is not None else "")
+        + (f" {_mark(not too_close)}" if shared else " (not a goal: the worker processes share no cache)"),
+        *(f"          {r.run_id} asked again {r.gap:.2f} s after its last call, {_when(r.at, phases)}"
+          for r in too_close[:10]),
         (f"lookups:  {m.lookups_recorded:,} recorded (views) for {pages:,} pages {_mark(lookups_ok)}"
          if lookups_counted
          else f"lookups:  not counted (more than LOOKUPS_KEPT={kept} rows: the table is trimmed)"),
@@ -526,13 +543,20 @@ def report(args: argparse.Namespace, m: Measured) -> tuple[str, bool]:
         f"warm-up:  {m.warm_up_pages} pages before the readers started (not counted above)",
         *(_saturation_lines(args, m.steps) if args.saturate else []),
         "",
-        f"goals:    zero errors {_mark(not failed)}; one Archal call per run per RUN_CACHE_SECONDS "
-        f"{_mark(not too_close)}; uncached p95 ≤ {goals[UNCACHED]:.0f} ms {_mark(met[UNCACHED])}; "
+        f"goals:    zero errors {_mark(not broken)}; "
+        + (f"one Archal call per run per RUN_CACHE_SECONDS {_mark(not too_close)}; " if shared else "")
+        + f"uncached p95 ≤ {goals[UNCACHED]:.0f} ms {_mark(met[UNCACHED])}; "
         f"cached p95 ≤ 50 ms {_mark(met[CACHED])}"
         + (f"; ≥ {saturation.GOAL_RATE:.0f} cached pages/s with p95 ≤ {saturation.GOAL_P95_MS:.0f} ms "
            f"{_mark(_saturation_met(m.steps))}" if args.saturate else ""),
     ]
     return "\n".join(lines), failed
+
+
+def _when(moment: float, phases: list[tuple[str, float]]) -> str:
+    """`moment` (time.monotonic()) as seconds into the phase it fell in."""
+    name, began = next(((name, began) for name, began in reversed(phases) if began <= moment), phases[0])
+    return f"{moment - began:.1f} s into the {name}"
 
 
 def _dynos(count: int) -> str:

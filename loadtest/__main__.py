@@ -536,12 +536,13 @@ def report(args: argparse.Namespace, m: Measured) -> tuple[str, bool]:
         f"rows, in {m.burst_seconds:.1f} s {_mark(burst_ok)}",
         f"CPU:      of the machine's {cpu.total:.0f} CPU-seconds while locust ran: "
         + ", ".join(f"{who} {used / cpu.total:.0%}" for who, used in share.items() if who not in unused)
-        + f"; gunicorn {cpu.gunicorn * 1000 / max(pages, 1):.0f} ms of CPU per page",
+        + f"; gunicorn {cpu.gunicorn * 1000 / max(pages, 1):.0f} ms of CPU per page, locust "
+        f"{cpu.locust * 1000 / max(pages, 1):.1f}",
         *(["          WARNING: other processes kept the machine busy; the latencies above are inflated"]
           if busy_elsewhere else []),
         "web log:  " + ", ".join(f"{count} {what}" for what, count in problems.items()),
         f"warm-up:  {m.warm_up_pages} pages before the readers started (not counted above)",
-        *(_saturation_lines(args, m.steps) if args.saturate else []),
+        *(_saturation_lines(args, m.steps, servers=sorted({"PostgreSQL", "Redis"} - unused)) if args.saturate else []),
         "",
         f"goals:    zero errors {_mark(not broken)}; "
         + (f"one Archal call per run per RUN_CACHE_SECONDS {_mark(not too_close)}; " if shared else "")
@@ -580,17 +581,18 @@ def _saturation_met(steps: list[saturation.Step]) -> bool:
     return best is not None and best.offered >= saturation.GOAL_RATE
 
 
-def _saturation_lines(args: argparse.Namespace, steps: list[saturation.Step]) -> list[str]:
-    """The saturation's table: one row per step offered, and the highest rate held."""
+def _saturation_lines(args: argparse.Namespace, steps: list[saturation.Step], servers: list[str]) -> list[str]:
+    """The saturation's table: one row per step offered, and the highest rate held; `servers`: the database
+    and cache servers this run uses (their CPU is every client's, not only ours)."""
     rows = []
     for step in steps:
         total = step.cpu["machine_total"] or 1.0
-        others = step.cpu["machine_busy"] - sum(step.cpu[who] for who in ("gunicorn", "client", "PostgreSQL", "Redis"))
+        others = step.cpu["machine_busy"] - sum(step.cpu[who] for who in ("gunicorn", "client", *servers))
         rows.append([
             f"{step.offered:.0f}", f"{step.achieved:.0f}", f"{step.answered:,}", f"{step.expired}",
             f"{step.p50:.0f}", f"{step.p95:.0f}", f"{step.p99:.0f}", f"{sum(step.errors.values())}",
             f"{step.ms_per_page('gunicorn'):.1f}", f"{step.ms_per_page('client'):.1f}",
-            f"{(step.cpu['PostgreSQL'] + step.cpu['Redis']) * 1000 / max(step.answered, 1):.1f}",
+            *([f"{sum(step.cpu[who] for who in servers) * 1000 / max(step.answered, 1):.1f}"] if servers else []),
             f"{step.cpu['machine_busy'] / total:.0%}", f"{max(0.0, others) / total:.0%}",
             "held" if step.held else "not held",
         ])
@@ -606,7 +608,8 @@ def _saturation_lines(args: argparse.Namespace, steps: list[saturation.Step]) ->
         f"{saturation.GOAL_P95_MS:.0f} ms",
         "",
         _table(["offered/s", "answered/s", "pages", "expired", "p50 ms", "p95 ms", "p99 ms", "errors",
-                "gunicorn CPU ms/page", "client CPU ms/page", "PG+Redis ms/page", "machine busy", "others", ""],
+                "gunicorn CPU ms/page", "client CPU ms/page", *([f"{'+'.join(servers)} ms/page"] if servers else []),
+                "machine busy", "others", ""],
                rows) if rows else "(no step ran)",
         "",
         *(f"error:    {count} × {reason}" for reason, count in sorted(errors.items())),

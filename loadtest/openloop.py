@@ -15,10 +15,11 @@ as many as are busy at once (up to MAX_CONNECTIONS), and each page is checked
 as the readers check theirs: 200, and the recent copy (or Archal's answer for
 a hot run whose copy had just expired: "expired", counted apart).
 
-Why not locust here: it is a closed loop (users wait for their answers, so a
-slow server is offered less), and its gevent client cost about twice the
-CPU per request of this one on the same pages (README, Performance), CPU
-that the 2-core machine's gunicorn would otherwise have.
+Why not locust here: its users are a closed loop (each waits for its answer,
+so a server that slows down is offered less and its queue never shows), and
+a fixed arrival rate is what "pages per second held" means. Not for CPU:
+measured on the same hot pages, locust's gevent client used 0.8 ms of CPU a
+page and this one 0.6 ms, both small beside gunicorn's 7 ms.
 """
 
 from __future__ import annotations

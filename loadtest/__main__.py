@@ -42,6 +42,7 @@ and this module computes the percentiles (nearest rank).
 from __future__ import annotations
 
 import argparse
+import bisect
 import itertools
 import json
 import math
@@ -331,12 +332,28 @@ class Repeat:
     run_id: str
     gap: float  # seconds between two calls of the run
     at: float  # when the second one was answered, time.monotonic()
+    others: int  # other runs Archal answered in between (each stored a snapshot)
 
 
-def calls_too_close(times_called: dict[str, list[float]], window: float) -> tuple[list[Repeat], Repeat | None]:
-    """(every second call of a run within `window` seconds of the one before, the closest two calls of a run)."""
-    repeats = [Repeat(run_id, b - a, b) for run_id, times in times_called.items() for a, b in itertools.pairwise(times)]
-    return [r for r in repeats if r.gap < window], min(repeats, key=lambda r: r.gap, default=None)
+def calls_too_close(times_called: dict[str, list[float]], window: float,
+                    kept: int) -> tuple[list[Repeat], list[Repeat], Repeat | None]:
+    """Calls of a run within `window` seconds of its last one: (those with its snapshot still kept — a
+    second call —, those after `kept` other runs' snapshots were stored since, which trims the run's:
+    it had to be asked again), and the closest two calls of a run."""
+    calls = sorted((moment, run_id) for run_id, times in times_called.items() for moment in times)
+    moments = [moment for moment, _ in calls]
+
+    def others_between(run_id: str, a: float, b: float) -> int:
+        return len({other for _, other in calls[bisect.bisect_right(moments, a):bisect.bisect_left(moments, b)]
+                    if other != run_id})
+
+    repeats = [Repeat(run_id, b - a, b, 0) for run_id, times in times_called.items()
+               for a, b in itertools.pairwise(times)]
+    close = [r for r in repeats if r.gap < window]
+    for r in close:
+        r.others = others_between(r.run_id, r.at - r.gap, r.at)
+    return ([r for r in close if r.others < kept], [r for r in close if r.others >= kept],
+            min(repeats, key=lambda r: r.gap, default=None))
 
 
 # --- The report -----------------------------------------------------------------
@@ -476,7 +493,8 @@ def report(args: argparse.Namespace, m: Measured) -> tuple[str, bool]:
     errors = sum(row.failures for name, row in m.rows.items() if name != "all")
     errors += sum(sum(step.errors.values()) for step in m.steps)
     window = float(m.env.get("RUN_CACHE_SECONDS", "30"))
-    too_close, closest = calls_too_close(m.times_called, window)
+    snapshots_kept = int(m.env.get("SNAPSHOTS_KEPT", "200"))
+    too_close, trimmed, closest = calls_too_close(m.times_called, window, snapshots_kept)
     phases = sorted(m.phases.items(), key=lambda item: item[1])
     broken = bool(errors or not lookups_ok or not burst_ok or problems["tracebacks"] or problems["worker timeouts"])
     # Without a shared cache each worker process has its own flights: two workers may both fetch
@@ -524,11 +542,14 @@ def report(args: argparse.Namespace, m: Measured) -> tuple[str, bool]:
         f"{m.archal_connections} new connections",
         f"          one call per run per RUN_CACHE_SECONDS={window:g} s across {_dynos(m.dynos)}, counted at Archal "
         f"from the warm-up to the end: {sum(map(len, m.times_called.values())):,} calls for {len(m.times_called):,} "
-        f"runs, {len(too_close)} calls within {window:g} s of the run's last"
+        f"runs, {len(too_close)} calls within {window:g} s of the run's last while its snapshot was kept"
         + (f" (closest two calls of a run: {closest.gap:.1f} s apart)" if closest is not None else "")
         + (f" {_mark(not too_close)}" if shared else " (not a goal: the worker processes share no cache)"),
+        *([f"          and {len(trimmed)} after ≥ SNAPSHOTS_KEPT={snapshots_kept} other runs were stored since the "
+           f"last (its snapshot trimmed: asked again, as it must be; every {_median_gap(trimmed):.0f} s or so)"]
+          if trimmed else []),
         *(f"          {r.run_id} asked again {r.gap:.2f} s after its last call, {_when(r.at, phases)}"
-          for r in too_close[:10]),
+          f" ({r.others} other runs stored between)" for r in too_close[:10]),
         (f"lookups:  {m.lookups_recorded:,} recorded (views) for {pages:,} pages {_mark(lookups_ok)}"
          if lookups_counted
          else f"lookups:  not counted (more than LOOKUPS_KEPT={kept} rows: the table is trimmed)"),
@@ -552,6 +573,10 @@ def report(args: argparse.Namespace, m: Measured) -> tuple[str, bool]:
            f"{_mark(_saturation_met(m.steps))}" if args.saturate else ""),
     ]
     return "\n".join(lines), failed
+
+
+def _median_gap(repeats: list[Repeat]) -> float:
+    return sorted(r.gap for r in repeats)[len(repeats) // 2]
 
 
 def _when(moment: float, phases: list[tuple[str, float]]) -> str:

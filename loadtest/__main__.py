@@ -14,20 +14,32 @@ What runs, all on 127.0.0.1 and all bounded in time:
 - the database: a fresh SQLite file, or with DATABASE_URL the database it
   names, which must not exist yet: it is created, migrated, and dropped at
   the end (PostgreSQL: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/loadtest_scratch`);
+- --dynos N web processes (dynos) started that way on the same database,
+  sharing the cache CACHE_URL names (with a key prefix of this run's own):
+  2 by default when CACHE_URL is a shared cache (redis://…, dbcache://…),
+  else 1; more than one without a shared cache is refused, since each
+  process would fetch runs on its own. Readers, warm-up and burst are spread
+  over the dynos;
 - a warm-up that fetches the hot runs (so they are answered from the recent
   copy) and a few others, in both workers; not measured;
 - locust, headless (loadtest/locustfile.py): --users readers for --duration
   seconds, each reading a run and pausing --wait seconds, a --cached-share of
   them hot runs and the rest new runs (one Archal call each);
 - then a burst: --burst lookups of distinct runs at once, which must leave
-  exactly that many lookup rows.
+  exactly that many lookup rows;
+- with --saturate, then hot run pages at rising fixed rates, by an open-loop
+  client (loadtest/saturation.py, loadtest/openloop.py): the highest rate
+  held with p95 ≤ 100 ms, and CPU per page by whom.
 
 It prints, per kind of page, requests per second, p50/p95/p99 and errors, and
-marks each goal met or missed; then what Archal was asked, the lookup rows,
-and who used the CPU (the load generator shares the machine with gunicorn,
-and so may other work: the report says when that inflated the latencies).
-The exit status is 1 when a request failed, a lookup was lost or the web log
-holds a traceback, and 0 otherwise: latency depends on the machine, so a
+marks each goal met or missed; then what Archal was asked (and whether any
+run was asked again within RUN_CACHE_SECONDS of its last call, across all
+dynos, while its snapshot was kept), the lookups recorded, and who used the
+CPU (the load generator shares the machine with gunicorn, and so may other
+work: the report says when that inflated the latencies).
+The exit status is 1 when a request failed, a lookup was lost, the web log
+holds a traceback, or processes sharing a cache asked Archal twice for a run
+within RUN_CACHE_SECONDS, and 0 otherwise: latency depends on the machine, so a
 missed latency goal is reported, not failed.
 
 Options go through LOADTEST_ARGS, e.g. `make loadtest LOADTEST_ARGS="--wait 0,0"`

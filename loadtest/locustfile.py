@@ -7,7 +7,8 @@ Each user reads a run, pauses (LOADTEST_WAIT seconds, uniform), and reads
 another: with probability LOADTEST_CACHED_SHARE one of the few hot runs,
 which the warm-up fetched and the dashboard answers from its recent copy;
 otherwise a run never seen before (a new ID each time), which costs one
-Archal call. Record sizes follow loadtest.records.SIZES.
+Archal call. Record sizes follow loadtest.records.SIZES. Each user keeps
+to one dyno of LOADTEST_HOSTS, users taking them in turn.
 
 What each page says decides how it counts, not just its status: a page must
 be 200 and come from where it should. A hot run's page fetched from Archal

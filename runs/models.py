@@ -166,7 +166,8 @@ class SnapshotQuerySet(models.QuerySet):
         (digest and size of `body` as sent, not as stored).
         """
         digest = hashlib.sha256(body).hexdigest()
-        fields = {"sha256": digest, "size_bytes": len(body), "fetched_at": timezone.now()}
+        now = timezone.now()
+        fields = {"sha256": digest, "size_bytes": len(body), "fetched_at": now}
         # Same record as before, stored compressed: move the timestamp, don't rewrite megabytes.
         same = self.filter(run_id=run_id, sha256=digest, encoding=BodyEncoding.ZSTD)
         # Compressed before the transaction, since SQLite's write lock is held throughout one.
@@ -184,7 +185,7 @@ class SnapshotQuerySet(models.QuerySet):
                         self.filter(run_id=run_id).update(**row)
             # A snapshot young enough to answer as a recent copy stays, however many runs
             # came since: trimming it would send its next viewers to Archal again.
-            young = fields["fetched_at"] - timedelta(seconds=max(settings.RUN_CACHE_SECONDS, 0))
+            young = now - timedelta(seconds=max(settings.RUN_CACHE_SECONDS, 0))
             _trim(self.all(), settings.SNAPSHOTS_KEPT, "-fetched_at", spare=Q(fetched_at__gte=young))
         return fields
 

@@ -35,13 +35,13 @@ def main() -> None:
     serverside.build_page(f"{run_id}-warm-up", b'{"warm": ["up", 1, null]}')
     records.forget_all()
     if mode == "parse":
-        grown = serverside.rsspeak_bytes(lambda: jsonio.parse(body))
+        grown = serverside.rss_peak_bytes(lambda: jsonio.parse(body))
     elif mode in ("loads", "distinct"):
         threads = int(sys.argv[4]) if len(sys.argv) > 4 else 6
         run_ids = [f"{run_id}-{number}" for number in range(threads)] if mode == "distinct" else [run_id] * threads
         grown = _concurrent_loads(run_ids, body)
     else:
-        grown = serverside.rsspeak_bytes(lambda: serverside.build_page(run_id, body))
+        grown = serverside.rss_peak_bytes(lambda: serverside.build_page(run_id, body))
     print(grown if grown is not None else "")
     env.remove_workdir()
 
@@ -72,7 +72,7 @@ def _concurrent_loads(run_ids: list[str], body: bytes) -> int | None:
         with ThreadPoolExecutor(threads) as pool:
             loaded.extend(pool.map(load, range(threads)))
 
-    grown = serverside.rsspeak_bytes(all_at_once)
+    grown = serverside.rss_peak_bytes(all_at_once)
     print(f"records parsed: {len({id(parsed) for parsed in loaded})} for {threads} loads")
     return grown
 

@@ -246,7 +246,7 @@ def test_hostile_keys_and_values_in_both_records_are_text(client, served):
     assert 'href="javascript:' not in html.lower() and "href=\"data:" not in html
     tree = html5lib.parse(html, namespaceHTMLElements=False)
     elements = [element for element in tree.iter() if element.tag in ("script", "img", "svg", "iframe", "style")]
-    assert [element.get("src") for element in elements] == ["/static/tree.js"]  # the page's own script only
+    assert [element.get("src") for element in elements] == ["/static/tree.js", "/static/compare.js"]  # its own scripts only
     assert "/&lt;script&gt;alert(&#x27;only-b&#x27;)&lt;~1script&gt;" in html  # its pointer, shown as text
     assert "&lt;b&gt;: &quot;&lt;/details&gt;&lt;scri" in html  # its value's preview
 

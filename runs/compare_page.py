@@ -479,7 +479,7 @@ def _children_changed(changes: tuple[Change, ...], at: int, pointer: str, comple
             k += 1
             continue
         child = prefix + path[len(prefix):].split("/", 1)[0]
-        k = _first(past(child), k, end)
+        k = max(k + 1, _first(past(child), k, end))  # at least one on, whatever the list holds
         touched += 1
     return touched
 

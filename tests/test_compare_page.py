@@ -531,3 +531,21 @@ def test_the_steps_fragment_is_the_next_rows_only(client, served):
     assert len(tree.findall(".//tbody/tr")) == 100
     assert "Changed values" not in html and "<section" not in html
     assert 'href="?steps=200"' in html and 'data-fragment="?steps=200&amp;fragment=steps"' in html
+
+
+def test_a_change_hundreds_of_levels_deep_nests_its_groups_a_few_levels_only(client, served):
+    def nested(leaf: int) -> dict:
+        record: dict = {"leaf": leaf, "other": 0}
+        for _ in range(300):
+            record = {"d": record}
+        return record
+
+    served("run_da", nested(1))
+    served("run_db", nested(2))
+    response = client.get(compare_url("run_da", "run_db"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('<li class="change-group">') == 6  # five levels, then the rest of the path as one group
+    labels = re.findall(r'<span class="change-key">([^<]*)</span>', html)
+    assert labels[:5] == ["d"] * 5 and labels[5] == "/".join(["d"] * 295)[:100] + "…" and labels[6] == "leaf"
+    assert "1 unchanged key" in html  # "other", beside the leaf

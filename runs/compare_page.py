@@ -455,12 +455,22 @@ def _first(true_from: Callable[[int], bool], low: int, high: int) -> int:
     return low + bisect_left(range(low, high), True, key=true_from)
 
 
+def _gallop(true_from: Callable[[int], bool], low: int, high: int) -> int:
+    """_first, probing low, low + 1, low + 3, … first: a child's run of changes is mostly short."""
+    step, last_false = 1, low - 1
+    while low < high and not true_from(low):
+        last_false = low
+        low = min(low + step, high)
+        step *= 2
+    return _first(true_from, last_false + 1, low)
+
+
 def _children_changed(changes: tuple[Change, ...], at: int, pointer: str, complete: bool) -> int | None:
     """How many children of A's container at `pointer` have a change in them (changes[at] is one).
 
     The walk lists changes in document order, so a container's changes are one run of the
-    list, and so are each child's: binary searches find the run and step from child to child,
-    work in the number of children changed, not of changes. None when the list stopped early
+    list, and so are each child's: binary searches find the container's run, and step from
+    child to child, work in the number of children changed (and their runs' logarithms). None when the list stopped early
     inside the container (its later children are not known)."""
     def inside(container: str) -> Callable[[int], bool]:
         return lambda k: _under(_a_path(changes[k]), container)
@@ -479,7 +489,7 @@ def _children_changed(changes: tuple[Change, ...], at: int, pointer: str, comple
             k += 1
             continue
         child = prefix + path[len(prefix):].split("/", 1)[0]
-        k = max(k + 1, _first(past(child), k, end))  # at least one on, whatever the list holds
+        k = _gallop(past(child), k + 1, end)
         touched += 1
     return touched
 

@@ -63,6 +63,15 @@ REQUIRE_LOGIN = env.bool("REQUIRE_LOGIN", default=True)
 # Upstream lookups per user (per client address when signed out) per minute,
 # so no one person or script uses up the team token's rate limit. 0: no limit.
 LOOKUPS_PER_MINUTE = env.int("LOOKUPS_PER_MINUTE", default=60)
+# Requests for parts of stored records (/tree, /search, /locate, /markdown,
+# /raw subtrees, /steps, /table) per user (per address when signed out) per
+# minute, so no one script can keep the web processes busy. Measured in
+# Chromium: Expand all sends at most about 100 (a 9,999-item flat array, pages
+# of 100; 15 for a 1,500-step trace; 1 for a record over 10,000 nodes), a
+# search one per pause in typing plus a few to reveal matches. 1,200 is twelve
+# of the heaviest Expand alls a minute, and room for a team behind one address
+# when sign-in is off. Counted in CACHE_URL's cache. 0: no limit.
+VIEWER_REQUESTS_PER_MINUTE = env.int("VIEWER_REQUESTS_PER_MINUTE", default=1200)
 # Failed sign-ins tolerated within SIGNIN_LOCKOUT_SECONDS before that username
 # from that client address, or that address for every username, is locked out
 # for the rest of the window. A username alone is never locked (others could
@@ -119,9 +128,9 @@ MIDDLEWARE = [
     # final output. The 4.5 MB sample run's page: 300 KB of HTML, 18 KB gzipped.
     # BREACH (a secret recovered from compressed sizes, given attacker text
     # reflected in the same response) is mitigated twice over: the only secret in
-    # a page is the CSRF token (sign-in form, header's sign-out form), which
-    # Django masks afresh for every response (get_token: a new random mask per
-    # call), so no two responses share its bytes; and this middleware pads each
+    # a page is the CSRF token (sign-in form, header's sign-out form, the run
+    # page's Refresh), which Django masks afresh for every response (get_token:
+    # a new random mask per call), so no two responses share its bytes; and this middleware pads each
     # response's gzip header by a random length ("Heal The Breach", Django 4.2+).
     # The session cookie is a header, never compressed.
     "django.middleware.gzip.GZipMiddleware",
@@ -132,6 +141,7 @@ MIDDLEWARE = [
     "runs.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "runs.middleware.ParsesBusyMiddleware",  # a 503 page when no record parse slot came free
 ]
 
 ROOT_URLCONF = "archal_dash.urls"
@@ -274,8 +284,15 @@ TREE_PAGE_SIZE = env.int("TREE_PAGE_SIZE", default=100)
 TREE_VISIBLE_BUDGET = env.int("TREE_VISIBLE_BUDGET", default=150)
 TREE_STRING_CHARS = env.int("TREE_STRING_CHARS", default=300)
 TREE_BYTE_BUDGET = env.int("TREE_BYTE_BUDGET", default=900_000)
-# Parsed records kept per process for subtrees and search, by size of their JSON.
-RECORD_CACHE_BYTES = env.int("RECORD_CACHE_BYTES", default=64 * 1024 * 1024)
+# Memory of the parsed records kept per process for subtrees and search, with
+# their search indexes, estimated at 4.5 bytes per byte of JSON (runs/records.py):
+# 256 MB holds one 50 MB record, as the 64 MB of JSON it replaces did.
+RECORD_CACHE_BYTES = env.int("RECORD_CACHE_BYTES", default=256 * 1024 * 1024)
+# Stored records parsed at once per process (each takes about 4 times its JSON at
+# its peak; the parse holds the GIL, so more at once are no faster); a request
+# that finds no slot free within RECORD_PARSE_WAIT_SECONDS is answered 503.
+RECORD_PARSES_AT_ONCE = env.int("RECORD_PARSES_AT_ONCE", default=2)
+RECORD_PARSE_WAIT_SECONDS = env.float("RECORD_PARSE_WAIT_SECONDS", default=10.0)
 # Build a record's search index in a background thread once it is cached, so
 # the first filter finds it ready (0.6 s of CPU for 50 MB); off: on first search.
 SEARCH_INDEX_IN_BACKGROUND = env.bool("SEARCH_INDEX_IN_BACKGROUND", default=True)

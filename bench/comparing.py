@@ -85,8 +85,8 @@ def measure_pair(label: str, body_a: bytes, body_b: bytes, repeat: int, librarie
             times.setdefault(name, []).append(seconds)
 
     # Both records kept in memory, as a deployment that compares runs this big should allow
-    # (the default RECORD_CACHE_BYTES, 64 MB, holds one 50 MB record: the other is read again).
-    room = override_settings(RECORD_CACHE_BYTES=3 * (len(body_a) + len(body_b)))
+    # (the default RECORD_CACHE_BYTES, 256 MB of memory, holds one 50 MB record: the other is read again).
+    room = override_settings(RECORD_CACHE_BYTES=3 * int(records.MEMORY_PER_JSON_BYTE * (len(body_a) + len(body_b))))
     with mock.patch.object(upstream, "fetch_run", fetch), room:
         first_s = median_seconds(first_view, repeat)
         phases = _phases(first_view_in_parts, repeat)

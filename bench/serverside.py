@@ -124,7 +124,7 @@ def peak_bytes(action: Callable[[], object]) -> int:
     gc.collect()
     tracemalloc.start()
     try:
-        tracemalloc.resetpeak_bytes()
+        tracemalloc.reset_peak()
         kept = action()  # noqa: F841 (kept alive until the peak is read)
         return tracemalloc.get_traced_memory()[1]
     finally:
@@ -147,7 +147,7 @@ def _rss_in_fresh_process(run_id: str, body: bytes) -> tuple[int | None, int | N
     return grown[0], grown[1]
 
 
-def rsspeak_bytes(action: Callable[[], object]) -> int | None:
+def rss_peak_bytes(action: Callable[[], object]) -> int | None:
     """Bytes the process's resident set grew by at its peak during `action` (Linux only).
 
     Counts what tracemalloc does not (C libraries' own memory, such as

@@ -7,7 +7,8 @@ Each user reads a run, pauses (LOADTEST_WAIT seconds, uniform), and reads
 another: with probability LOADTEST_CACHED_SHARE one of the few hot runs,
 which the warm-up fetched and the dashboard answers from its recent copy;
 otherwise a run never seen before (a new ID each time), which costs one
-Archal call. Record sizes follow loadtest.records.SIZES.
+Archal call. Record sizes follow loadtest.records.SIZES. Each user keeps
+to one dyno of LOADTEST_HOSTS, users taking them in turn.
 
 What each page says decides how it counts, not just its status: a page must
 be 200 and come from where it should. A hot run's page fetched from Archal
@@ -27,7 +28,8 @@ import re
 import gevent
 from locust import FastHttpUser, between, events, task
 
-from loadtest import CACHED, EXPIRED, UNCACHED
+from loadtest import CACHED, EXPIRED, FROM_RECENT_COPY, STALE_BANNER, UNCACHED
+from loadtest import FROM_ARCHAL as FROM_ARCHAL_PATTERN
 from loadtest.records import SIZES
 
 SITE = os.environ["LOADTEST_SITE"]
@@ -36,10 +38,10 @@ WAIT_LOW, WAIT_HIGH = (float(part) for part in os.environ["LOADTEST_WAIT"].split
 SIZE_NAMES = list(SIZES)
 SIZE_WEIGHTS = [weight for weight, _, _ in SIZES.values()]
 
-# templates/runs/detail.html: where the record on the page came from.
-FROM_ARCHAL = re.compile(rb"ago</time> in \d+ ms")
-FROM_RECENT_COPY = b"(a recent copy; Archal is asked again"
-STALE_BANNER = b'class="stale-banner"'
+FROM_ARCHAL = re.compile(FROM_ARCHAL_PATTERN)
+# The dynos' addresses (http://127.0.0.1:<port>, comma-separated): each reader
+# keeps to one, as the platform's router would spread them.
+HOSTS = os.environ["LOADTEST_HOSTS"].split(",")
 
 _new_runs = itertools.count(1)
 _users = itertools.count(1)
@@ -69,12 +71,17 @@ class DashboardReader(FastHttpUser):
     connection_timeout = 10.0
     max_retries = 0
 
+    def __init__(self, environment) -> None:
+        self.number = next(_users)
+        self.host = HOSTS[self.number % len(HOSTS)]  # read by FastHttpUser.__init__
+        super().__init__(environment)
+
     def on_start(self) -> None:
         # People don't all click at the same instant: each reader starts at a
         # random point of its first pause, not all 50 in the same second
         # (the burst after the readers is the all-at-once case).
         gevent.sleep(random.uniform(0, WAIT_HIGH))
-        number = next(_users)
+        number = self.number
         # The router's headers: HTTPS at the edge, and this reader's own address.
         self.router_headers = {
             "Host": SITE,

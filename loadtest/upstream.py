@@ -3,7 +3,9 @@
 It is the sample API (real HTTP, the bearer token checked, keep-alive) with a
 handler that sleeps `delay` seconds before answering, as a distant Archal
 would, and serves any load-test run ID (`hot-<size>`, `cold-<size>-<n>`)
-with a record of that size (loadtest.records).
+with a record of that size (loadtest.records). It keeps when each run was
+asked for, so the load test can check that all the dynos together made one
+call per run per RUN_CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ class SlowArchalServer(SampleArchalServer):
         self.delay = delay
         self.bodies = bodies()
         self.calls: Counter[str] = Counter()  # "hot" / "cold" -> calls
+        self.call_times: dict[str, list[float]] = {}  # run ID -> time.monotonic() of each call
         self.connections = 0
         self._lock = threading.Lock()
 
     def count(self, run_id: str) -> None:
         with self._lock:
             self.calls[run_id.split("-")[0]] += 1
+            self.call_times.setdefault(run_id, []).append(time.monotonic())
 
     def process_request(self, request, client_address) -> None:  # one per TCP connection
         with self._lock:
@@ -53,3 +57,8 @@ class SlowArchalServer(SampleArchalServer):
     def snapshot(self) -> tuple[Counter[str], int]:
         with self._lock:
             return Counter(self.calls), self.connections
+
+    def times_called(self) -> dict[str, list[float]]:
+        """Run ID -> when each of its calls was answered (time.monotonic()), in order."""
+        with self._lock:
+            return {run_id: list(times) for run_id, times in self.call_times.items()}

@@ -330,6 +330,8 @@ def _load_in_background(run_id: str) -> None:
     time.sleep(WARM_UP_DELAY)
     try:
         records.load(run_id)
+    except records.ParsesBusy:  # as many parses as allowed already: a later request parses it
+        logger.debug("run %s not parsed in the background: parses busy", run_id)
     except Exception:  # a background thread has no one to answer: log it
         logger.exception("parsing run %s in the background failed", run_id)
     finally:

@@ -39,6 +39,9 @@ class Change:
     b_pointer: str | None
     before: object = None  # A's value (removed, changed)
     after: object = None  # B's value (added, changed)
+    # The object or array it lies in, as (pointer in A, pointer in B); None at the root. A value
+    # only in B has no pointer in A, but its container has: the page groups changes by these.
+    container: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class Comparison:
     flipped: tuple[GlanceRow, ...] = ()  # criteria whose verdict flipped
     steps: StepsDiff | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    # The two records compared: a page counts the unchanged children of the containers it shows.
+    records: tuple[object, object] = field(default=(None, None), compare=False, repr=False)
 
 
 def compare(a: object, b: object, ignore: Ignore = DEFAULT,
@@ -121,6 +126,7 @@ def compare(a: object, b: object, ignore: Ignore = DEFAULT,
         flipped=tuple(_flipped(summary_a, summary_b)),
         steps=steps,
         counts={kind: counts[kind] for kind in (CHANGED, ADDED, REMOVED, MOVED)},
+        records=(a, b),
     )
 
 
@@ -162,6 +168,7 @@ class _Walk:
     def _object(self, x: dict, y: dict, px: str, py: str) -> list[Task]:
         tasks: list[Task] = []
         hides = self.ignore.hides
+        where = (px, py)
         for key, value in x.items():
             if key in y:
                 other = y[key]
@@ -174,13 +181,13 @@ class _Walk:
             elif hides(key):
                 self.hidden += 1
             else:
-                tasks.append(Change(REMOVED, json_pointer(px, key), None, value))
+                tasks.append(Change(REMOVED, json_pointer(px, key), None, value, container=where))
         for key, value in y.items():
             if key not in x:
                 if hides(key):
                     self.hidden += 1
                 else:
-                    tasks.append(Change(ADDED, None, json_pointer(py, key), after=value))
+                    tasks.append(Change(ADDED, None, json_pointer(py, key), after=value, container=where))
         return tasks
 
     def _array(self, x: list, y: list, px: str, py: str) -> list[Task]:
@@ -188,17 +195,18 @@ class _Walk:
         if (px, py) == self.keep:
             self.kept = alignment
         tasks: list[Task] = []
+        where = (px, py)
         for row, i, j in alignment.rows():
             if i is None:  # added
                 assert j is not None
-                tasks.append(Change(ADDED, None, json_pointer(py, j), after=y[j]))
+                tasks.append(Change(ADDED, None, json_pointer(py, j), after=y[j], container=where))
                 continue
             a_at = json_pointer(px, i)
             if j is None:  # removed
-                tasks.append(Change(REMOVED, a_at, None, x[i]))
+                tasks.append(Change(REMOVED, a_at, None, x[i], container=where))
                 continue
             if row == "moved":
-                tasks.append(Change(MOVED, a_at, json_pointer(py, j)))
+                tasks.append(Change(MOVED, a_at, json_pointer(py, j), container=where))
             if not known_same(x[i], y[j]):
                 tasks.append((x[i], y[j], a_at, json_pointer(py, j)))
         return tasks

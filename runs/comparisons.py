@@ -5,7 +5,7 @@ Each side is one lookup (runs/lookups.py: recent copy, one fetch per run in
 flight, the lookup limit, the stored copy when Archal fails; every lookup
 recorded). A side without a record has a Problem from the outcome table. A
 comparison is kept per pair of stored records and ignore list, bounded like
-the parsed records it points into (RECORD_CACHE_BYTES), so "… N more changes"
+the parsed records it points into (RECORD_CACHE_BYTES, by their memory), so "… N more changes"
 does not compare the two again.
 """
 
@@ -76,7 +76,7 @@ def comparison_of(a: ParsedRecord, b: ParsedRecord, ignore: Ignore) -> Compariso
     key = (a.run_id, a.sha256, b.run_id, b.sha256, ignore.patterns)
     kept = _kept.get(key)
     if kept is None:
-        kept = _kept.put(key, (compare(a.record, b.record, ignore, a.summary, b.summary), a.size_bytes + b.size_bytes))
+        kept = _kept.put(key, (compare(a.record, b.record, ignore, a.summary, b.summary), a.memory_bytes + b.memory_bytes))
     return kept[0]
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from runs.forms import RunLookupForm, validate_run_id
 from runs.outcomes import Problem, meaning_of
+from runs.throttle import ViewerThrottled
 from runs.upstream import FetchOutcome
 
 REFETCH = "Open the run’s page again to fetch its record."
@@ -41,7 +42,10 @@ def problem_page(request: HttpRequest, problem: Problem, run_id: str = "") -> Ht
 
 def problem_json(problem: Problem) -> JsonResponse:
     """The same problem for a script: {"error": explanation}."""
-    return JsonResponse({"error": problem.explanation}, status=problem.status)
+    response = JsonResponse({"error": problem.explanation}, status=problem.status)
+    if problem.retry_after is not None:
+        response["Retry-After"] = str(problem.retry_after)
+    return response
 
 
 def outcome_page(request: HttpRequest, run_id: str, outcome: FetchOutcome) -> HttpResponse:
@@ -64,6 +68,14 @@ def run_id_problem(request: HttpRequest, run_id: str) -> HttpResponse | None:
 # --- What the viewer's parts refuse (runs/views/viewer.py) ---------------------
 
 NOT_STORED = Problem(404, "Record not stored", "This dashboard holds no stored record of this run.", REFETCH)
+# records.ParsesBusy: every parse slot stayed taken (RECORD_PARSES_AT_ONCE, RECORD_PARSE_WAIT_SECONDS).
+PARSES_BUSY = Problem(
+    503,
+    "Busy reading other records",
+    "The dashboard is reading other large records into memory and could not start on this one in time.",
+    "Try again in a few seconds.",
+    retry_after=5,
+)
 
 
 def no_such_node(named: str) -> Problem:
@@ -84,6 +96,16 @@ def not_a_string(named: str) -> Problem:
 
 def not_an_array(named: str) -> Problem:
     return Problem(400, "Not an array", f"{named} is not an array.", "Choose an array of the record.")
+
+
+def too_many_viewer_requests(refusal: ViewerThrottled) -> Problem:
+    return Problem(
+        429, "Too many requests",
+        f"This dashboard answers at most {refusal.limit} requests for parts of records a minute "
+        f"per {refusal.per}, so that no one keeps it busy for everyone else.",
+        f"Try again in {refusal.retry_after} second{'s' if refusal.retry_after != 1 else ''}.",
+        retry_after=refusal.retry_after,
+    )
 
 
 def query_too_long(limit: int) -> Problem:

@@ -194,26 +194,37 @@ def _shared_flight(
     name = f"flight:{run_id}"
     give_up = time.monotonic() + seconds
     seen: set[str] = set()  # tokens of the leaders seen holding the lock
+    gone: set[str] = set()  # tokens of landings whose stored record was gone when read
     in_the_air_at: float | None = None  # when the lock was first found taken
     pause = 0.005
+    def answers_this(landed: object) -> bool:
+        # A fetch that landed after this lookup began (between its look for a
+        # recent copy and here) counts as well as one seen in the air. Its time is
+        # another process's clock: skew costs at most one more fetch, or reuses one
+        # that landed up to the skew before this lookup began.
+        return isinstance(landed, _Landed) and landed.token not in gone and (
+            landed.token in seen
+            or landed.finished >= asked_at
+            or (in_the_air_at is not None and landed.finished >= in_the_air_at)
+        )
+
     while True:
         # Published before the lock is released: read it first, or a waiter that
         # slept through the landing would find the lock free and fetch again.
         landed = shared.published("landed", run_id)
-        # A fetch that landed after this lookup began (between its look for a
-        # recent copy and here) counts as well as one seen in the air.
-        if isinstance(landed, _Landed) and (
-            landed.token in seen
-            or landed.finished >= asked_at
-            or (in_the_air_at is not None and landed.finished >= in_the_air_at)
-        ):
+        if answers_this(landed):
             if (outcome := _outcome_of(run_id, landed)) is not None:
                 return outcome
             # Its stored record is gone already: wait for (or lead) a newer flight.
-            seen.discard(landed.token)
+            gone.add(landed.token)
             in_the_air_at = time.time()
         lock = shared.try_lock(name, seconds)
         if lock is not None:
+            # A flight may have landed and let go of the lock since the read above.
+            landed = shared.published("landed", run_id)
+            if answers_this(landed) and (outcome := _outcome_of(run_id, landed)) is not None:
+                shared.release(lock)
+                return outcome
             return _lead(run_id, fetch, lock)
         if in_the_air_at is None:
             in_the_air_at = time.time() - _CLOCK_SKEW

@@ -77,6 +77,11 @@ class SizedLRU(Generic[V]):
         for old in dropped:
             self._on_drop(old)
 
+    @property
+    def bytes_held(self) -> int:
+        """The sizes of the values kept, added up (as `size_of` counted them at each put)."""
+        return self._bytes
+
     def keys(self) -> list[Hashable]:
         with self._lock:
             return list(self._entries)

@@ -9,6 +9,9 @@ from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
+from runs.errors import PARSES_BUSY, problem_page
+from runs.records import ParsesBusy
+
 # No inline script, style or event handler anywhere, in our templates or in
 # Django's admin (tests/test_browser_access.py watches for violations), so
 # 'self' suffices: no 'unsafe-inline', no 'unsafe-eval'.
@@ -51,6 +54,22 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+
+class ParsesBusyMiddleware:
+    """A page that says the dashboard is busy (503, Retry-After) when a view found no free slot
+    to parse a stored record in (runs/records.py); the viewer's JSON parts answer it themselves."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ParsesBusy):
+            return problem_page(request, PARSES_BUSY)
+        return None
 
 
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):

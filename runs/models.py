@@ -23,8 +23,8 @@ RUN_ID_MAX_LENGTH = 256
 LOOKUP_WINDOW = timedelta(minutes=1)  # what the lookup limit counts (runs/throttle.py), and views share a row in
 
 
-def _trim(queryset: models.QuerySet, keep: int, newest_first: str) -> None:
-    """Delete all but the `keep` newest rows of a queryset.
+def _trim(queryset: models.QuerySet, keep: int, newest_first: str, spare: Q | None = None) -> None:
+    """Delete all but the `keep` newest rows of a queryset, and the rows matching `spare`.
 
     One query finds the boundary, so a concurrent trim deleting the same rows
     (several web processes do this at once) cannot pull it out from under us.
@@ -32,7 +32,8 @@ def _trim(queryset: models.QuerySet, keep: int, newest_first: str) -> None:
     field = newest_first.lstrip("-")
     boundary = list(queryset.order_by(newest_first).values_list(field, flat=True)[keep : keep + 1])
     if boundary:
-        queryset.filter(**{f"{field}__lte": boundary[0]}).delete()
+        older = queryset.filter(**{f"{field}__lte": boundary[0]})
+        (older if spare is None else older.exclude(spare)).delete()
 
 
 class LookupQuerySet(models.QuerySet):
@@ -165,7 +166,8 @@ class SnapshotQuerySet(models.QuerySet):
         (digest and size of `body` as sent, not as stored).
         """
         digest = hashlib.sha256(body).hexdigest()
-        fields = {"sha256": digest, "size_bytes": len(body), "fetched_at": timezone.now()}
+        now = timezone.now()
+        fields = {"sha256": digest, "size_bytes": len(body), "fetched_at": now}
         # Same record as before, stored compressed: move the timestamp, don't rewrite megabytes.
         same = self.filter(run_id=run_id, sha256=digest, encoding=BodyEncoding.ZSTD)
         # Compressed before the transaction, since SQLite's write lock is held throughout one.
@@ -181,7 +183,10 @@ class SnapshotQuerySet(models.QuerySet):
                             self.create(run_id=run_id, **row)
                     except IntegrityError:  # a concurrent fetch of the same run won
                         self.filter(run_id=run_id).update(**row)
-            _trim(self.all(), settings.SNAPSHOTS_KEPT, "-fetched_at")
+            # A snapshot young enough to answer as a recent copy stays, however many runs
+            # came since: trimming it would send its next viewers to Archal again.
+            young = now - timedelta(seconds=max(settings.RUN_CACHE_SECONDS, 0))
+            _trim(self.all(), settings.SNAPSHOTS_KEPT, "-fetched_at", spare=Q(fetched_at__gte=young))
         return fields
 
 

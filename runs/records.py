@@ -3,8 +3,15 @@
 The run page puts the record it just fetched here; subtree and search
 requests read it back, or parse the run's stored snapshot when this process
 has not seen it (no new upstream call either way). The cache is bounded by
-the size of the JSON it holds and keyed by the snapshot's digest, so a newer
-fetch of the same run replaces the old record.
+the memory its records take (RECORD_CACHE_BYTES, estimated from the size of
+their JSON) and keyed by the snapshot's digest, so a newer fetch of the same
+run replaces the old record.
+
+Parsing a stored record is the costly part (a 10 MB record takes about 40 MB
+at its peak), so requests that miss the cache for the same snapshot share one
+parse, and at most RECORD_PARSES_AT_ONCE records are parsed at once per
+process: a request that finds no free slot within RECORD_PARSE_WAIT_SECONDS
+raises ParsesBusy, which the dashboard answers with a 503 and Retry-After.
 
 A record's search index (most of a second's work for 50 MB) is built in a
 background thread as soon as the record is kept, so that the first search
@@ -18,7 +25,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -35,8 +43,17 @@ from runs.summary import Summary, summarise
 
 logger = logging.getLogger(__name__)
 
+# Memory a kept record takes per byte of its JSON: 2.9 for the parsed objects,
+# 1.0 for the search index and 0.3 for the trace read as steps (tracemalloc, on
+# bench.records' 1, 10 and 50 MB records; other shapes range from 0.3 for long
+# escaped strings to 7 for small objects).
+MEMORY_PER_JSON_BYTE = 4.5
 STEP_ARRAYS_KEPT = 4  # arrays of a record kept read as steps (/steps?pointer= of others)
 BACKGROUND_BUILD_DELAY = 0.1  # seconds between keeping a record and starting to index it
+
+
+class ParsesBusy(Exception):
+    """No parse slot came free within RECORD_PARSE_WAIT_SECONDS (the dashboard answers 503)."""
 
 
 class _Dropped(Exception):
@@ -67,6 +84,11 @@ class ParsedRecord:
                     self._steps.pop(next(iter(self._steps)))
                 self._steps[pointer] = steps
         return steps
+
+    @property
+    def memory_bytes(self) -> int:
+        """Estimated memory the record takes once kept, with its search index and steps."""
+        return int(self.size_bytes * MEMORY_PER_JSON_BYTE)
 
     @cached_property
     def summary(self) -> Summary:
@@ -128,10 +150,62 @@ class ParsedRecord:
         return index
 
 
-# Bounded by the size of the records' JSON (Python objects take several times that).
+class ParseSlots:
+    """At most RECORD_PARSES_AT_ONCE parses of stored records at a time, and the count of them.
+
+    The setting is read at every take, so a test (or an operator's restart) can
+    change it; the counts are what tests and benchmarks read.
+    """
+
+    def __init__(self) -> None:
+        self._free = threading.Condition()
+        self.under_way = 0  # parses running now
+        self.most_at_once = 0  # the most ever running at once (since reset)
+        self.parses = 0  # parses started (since reset)
+
+    @contextmanager
+    def taken(self, wait_seconds: float) -> Iterator[None]:
+        """Hold a slot while the block runs; ParsesBusy if none comes free in `wait_seconds`."""
+        with self._free:
+            if not self._free.wait_for(lambda: self.under_way < settings.RECORD_PARSES_AT_ONCE, wait_seconds):
+                raise ParsesBusy
+            self.under_way += 1
+            self.parses += 1
+            self.most_at_once = max(self.most_at_once, self.under_way)
+        try:
+            yield
+        finally:
+            with self._free:
+                self.under_way -= 1
+                self._free.notify_all()
+
+    def reset(self) -> None:
+        """Start counting parses and the most at once afresh."""
+        with self._free:
+            self.most_at_once = self.under_way
+            self.parses = 0
+
+
+parse_slots = ParseSlots()
+
+
+@dataclass
+class _Flight:
+    """One parse of a stored snapshot, which requests that miss the cache meanwhile wait for."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    landed: bool = False  # the parse ended without an error
+    parsed: ParsedRecord | None = None  # what it read (None: the snapshot was gone)
+    busy: bool = False  # it found no parse slot in time
+
+
+_flights: dict[tuple[str, str], _Flight] = {}
+_flights_lock = threading.Lock()
+
+# Bounded by the memory of the records kept, estimated from their JSON's size.
 _cache: SizedLRU[ParsedRecord] = SizedLRU(
     max_bytes=lambda: settings.RECORD_CACHE_BYTES,
-    size_of=lambda parsed: parsed.size_bytes,
+    size_of=lambda parsed: parsed.memory_bytes,
     on_drop=ParsedRecord.drop,
 )
 
@@ -146,27 +220,73 @@ def remember(parsed: ParsedRecord) -> None:
 
 
 def load(run_id: str) -> ParsedRecord | None:
-    """Return the run's last fetched record, parsed; None if none was stored."""
+    """Return the run's last fetched record, parsed; None if none was stored.
+
+    Raises ParsesBusy if it had to be parsed and no parse slot came free in time.
+    """
     current = Snapshot.objects.filter(run_id=run_id).values("sha256", "fetched_at").first()
     if current is None:
         return None
-    cached = _cache.get(run_id)
-    if cached is not None and cached.sha256 == current["sha256"]:
-        # Another process may have fetched the same record again since.
-        cached.fetched_at = current["fetched_at"]
-        return cached
-    snapshot = Snapshot.objects.filter(run_id=run_id).only("body", "encoding", "sha256", "fetched_at").first()
-    if snapshot is None:
-        return None
-    body = snapshot.original_body()
-    parsed = ParsedRecord(
-        run_id=run_id,
-        sha256=snapshot.sha256,
-        size_bytes=len(body),
-        fetched_at=snapshot.fetched_at,
-        # Valid when stored, and an object: only a RunFound record is stored.
-        record=cast(dict, jsonio.parse(body)),
-    )
+    while True:
+        cached = _cache.get(run_id)
+        if cached is not None and cached.sha256 == current["sha256"]:
+            # Another process may have fetched the same record again since.
+            cached.fetched_at = current["fetched_at"]
+            return cached
+        flight, leading = _join_flight((run_id, current["sha256"]))
+        if leading:
+            return _lead(flight, run_id, current["sha256"])
+        flight.done.wait()  # the leading request always ends its flight (_lead's finally)
+        if flight.landed:
+            return flight.parsed
+        if flight.busy:
+            raise ParsesBusy  # it waited for a slot as long as this request would
+        # The leading request failed (its own database connection, say): try again.
+
+
+def _join_flight(key: tuple[str, str]) -> tuple[_Flight, bool]:
+    """The parse under way for `key`, or a new one; True if this request is to parse."""
+    with _flights_lock:
+        flight = _flights.get(key)
+        if flight is not None:
+            return flight, False
+        flight = _flights[key] = _Flight()
+        return flight, True
+
+
+def _lead(flight: _Flight, run_id: str, sha256: str) -> ParsedRecord | None:
+    try:
+        flight.parsed = _parse_stored(run_id)
+        flight.landed = True
+        return flight.parsed
+    except ParsesBusy:
+        flight.busy = True
+        raise
+    finally:
+        with _flights_lock:
+            del _flights[run_id, sha256]
+        flight.done.set()
+
+
+def _parse_stored(run_id: str) -> ParsedRecord | None:
+    """Parse the run's stored snapshot in a parse slot and keep it; None if none is stored."""
+    with parse_slots.taken(settings.RECORD_PARSE_WAIT_SECONDS):
+        snapshot = Snapshot.objects.filter(run_id=run_id).only("body", "encoding", "sha256", "fetched_at").first()
+        if snapshot is None:
+            return None
+        started = time.perf_counter()
+        body = snapshot.original_body()
+        parsed = ParsedRecord(
+            run_id=run_id,
+            sha256=snapshot.sha256,
+            size_bytes=len(body),
+            fetched_at=snapshot.fetched_at,
+            # Valid when stored, and an object: only a RunFound record is stored.
+            record=cast(dict, jsonio.parse(body)),
+        )
+        del body, snapshot  # the record is what stays; the bytes can go before the slot is free
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.debug("record of run %s parsed from its snapshot in %.0f ms", run_id, elapsed_ms)
     remember(parsed)
     return parsed
 

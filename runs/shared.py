@@ -18,6 +18,8 @@ processes can both read 4 and both write 5.
 - `Held`: tokens of work in progress, each with its own expiry (lookups
   reserved before their fetch); changed only while holding the lock of the
   same name.
+- `count_one`: events of one name counted per window of seconds (viewer
+  requests per person), read and written under a lock of the same name.
 
 When the cache itself fails (Redis unreachable), a warning is logged and
 callers go on as one process would: a lock is reported as not taken
@@ -196,6 +198,34 @@ class Held:
                 cache.delete(self.key)
         except Exception as error:  # noqa: BLE001
             _failed("write held tokens", error)
+
+
+# --- Counts per window -----------------------------------------------------------------
+
+
+def count_one(name: str, limit: int, seconds: float) -> int:
+    """Count one event of `name` unless `limit` are counted in its window; 0 when counted,
+    else the seconds until the window ends.
+
+    A window starts with the first event after the previous window ended and
+    lasts `seconds`. The count is one key, read and written under a lock of its
+    own, so racing events are counted one by one (`cache.incr` would not do: the
+    database cache's is a get and a set). When the cache fails, nothing is
+    counted and nothing refused.
+    """
+    counter = key("count", name)
+    with locked(f"count:{name}"):
+        now = time.time()
+        try:
+            start, counted = cache.get(counter) or (now, 0)
+            if now >= start + seconds:  # the window ended: this event starts the next
+                start, counted = now, 0
+            if counted >= limit:
+                return max(1, math.ceil(start + seconds - now))
+            cache.set(counter, (start, counted + 1), timeout=math.ceil(start + seconds - now) + 1)
+        except Exception as error:  # noqa: BLE001
+            _failed("count an event", error)
+    return 0
 
 
 def new_token() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -59,13 +60,27 @@ class ThrottledModelBackend(ModelBackend):
         return user
 
 
+# Threads of this process that may be asleep in a slow-down at once. Each holds one of
+# gunicorn's threads, which every page needs: past this, a guess is checked at once
+# (it still counts against its address's limit), so a flood of guesses slows itself
+# no further but cannot put the dyno to sleep.
+SLOWED_AT_ONCE = 2
+_sleepers = threading.BoundedSemaphore(SLOWED_AT_ONCE)
+
+
 def _slow_down(username: str, seconds: float) -> None:
     """Wait before the password check (so a guesser learns nothing sooner by hanging up), holding no lock."""
     if seconds <= 0:
         return
-    logger.warning("sign-in for %r slowed by %.1f s: many failed sign-ins for it from several addresses",
-                   username, seconds)
-    time.sleep(seconds)
+    if not _sleepers.acquire(blocking=False):
+        logger.warning("sign-in for %r not slowed: %d others are waiting already", username, SLOWED_AT_ONCE)
+        return
+    try:
+        logger.warning("sign-in for %r slowed by %.1f s: many failed sign-ins for it from several addresses",
+                       username, seconds)
+        time.sleep(seconds)
+    finally:
+        _sleepers.release()
 
 
 class LockoutMessageMixin:

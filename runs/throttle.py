@@ -1,4 +1,4 @@
-"""Throttles: lookups per minute, and lockouts after failed sign-ins.
+"""Throttles: lookups per minute, viewer requests per minute, and lockouts after failed sign-ins.
 
 Their records live in the database, so every process of the site (several
 gunicorn workers, several dynos) counts the same rows: lookups from the
@@ -19,6 +19,10 @@ attempt is counted *before* the work it allows:
 With the default local-memory cache the lock is per process: one process is
 exact, several count the same rows but can overshoot by the requests they
 have in flight at once.
+
+Viewer requests (subtrees, search, pages of steps: parts of a stored record)
+are counted in the cache alone (shared.count_one): shared by every process
+with CACHE_URL, one count per process without it.
 """
 
 from __future__ import annotations
@@ -134,6 +138,38 @@ def _lookup_seconds() -> float:
     return 2 * (settings.ARCHAL_TIMEOUT + settings.ARCHAL_CONNECT_TIMEOUT + 10)
 
 
+# --- Viewer requests ------------------------------------------------------------
+
+VIEWER_WINDOW = timedelta(minutes=1)  # what VIEWER_REQUESTS_PER_MINUTE counts
+
+
+@dataclass(frozen=True)
+class ViewerThrottled:
+    """Not answered: this person (or address) used up VIEWER_REQUESTS_PER_MINUTE."""
+
+    retry_after: int  # seconds
+    limit: int
+    per: str  # "person" or "address"
+
+
+def take_viewer_request(request: HttpRequest) -> ViewerThrottled | None:
+    """Count one request for a part of a stored record (a subtree, a search, a page of
+    steps) against this user's (or address's) minute; the refusal if none is left.
+
+    Counted in the shared cache, not the database: these cost Archal nothing,
+    are many (Expand all sends up to a hundred), and need no trail.
+    """
+    limit = settings.VIEWER_REQUESTS_PER_MINUTE
+    if limit <= 0:
+        return None
+    if request.user.is_authenticated:
+        name, per = f"viewer:user:{request.user.pk}", "person"
+    else:
+        name, per = f"viewer:address:{client_address(request)}", "address"
+    wait = shared.count_one(name, limit, VIEWER_WINDOW.total_seconds())
+    return ViewerThrottled(retry_after=wait, limit=limit, per=per) if wait else None
+
+
 # --- Sign-in failures ---------------------------------------------------------
 
 
@@ -200,8 +236,8 @@ def begin_signin(username: str, address: str) -> SignInLockout | SignInAttempt:
     and writing the row happen under the username's and the address's locks
     (always taken in that order), so racing attempts are counted one by one:
     exactly SIGNIN_FAILURES_PER_USERNAME checks per pair, and racing guesses
-    from many addresses each wait longer than the last. The caller waits the
-    slow-down after the locks are released.
+    from many addresses are each given a longer wait than the last. The caller
+    waits the slow-down after the locks are released (runs/signin.py).
     """
     with shared.locked(f"signin:username:{_normal(username)}"), shared.locked(f"signin:address:{address}"):
         lockout = signin_lockout(username, address)

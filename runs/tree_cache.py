@@ -49,7 +49,9 @@ def run_regions(parsed: ParsedRecord) -> SafeString:
     if html is None:
         context = {"summary": parsed.summary, "run_id": parsed.run_id}
         # The template escapes every value of the record; its output is HTML.
-        html = _cache.put(key, mark_safe(render_to_string("runs/_run_summary.html", context)), replace=False)
+        html = mark_safe(render_to_string("runs/_run_summary.html", context))
+        if sys.getsizeof(html) <= CACHE_BYTES // 16:  # as for first views: 50 criteria of escaped text can be MBs
+            html = _cache.put(key, html, replace=False)
     return html
 
 

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import quote
 
 import requests
 import urllib3
+import urllib3.connection
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
@@ -27,6 +34,7 @@ logger = logging.getLogger(__name__)
 CHUNK_BYTES = 256 * 1024
 MESSAGE_CHARS = 300  # upstream messages shown on a page are cut to this
 RETRY_AFTER_MAX = 86_400  # seconds; a longer wait Archal asks for is passed on as a day
+WATCHDOG_THREAD = "archal-deadline-watchdog"  # the name of the deadline's timer thread
 
 
 # --- Outcomes ---------------------------------------------------------------
@@ -81,6 +89,117 @@ class NotConfigured(FetchOutcome):
     pass
 
 
+# --- The deadline's watchdog -------------------------------------------------
+#
+# requests' read timeout bounds each socket read, not the answer: a server that
+# sends one byte of its headers a second resets it on every byte. The body loop
+# checks the deadline between its reads; the headers are read inside one urllib3
+# call, so there a timer shuts the socket down at the deadline, which ends the
+# blocked read at once. (The TLS handshake needs nothing: CPython's ssl applies
+# the connect timeout to the whole handshake, not to each read.)
+
+
+# The deadline (time.monotonic()) of the fetch this thread is making, if any.
+_deadline: ContextVar[float | None] = ContextVar("archal_fetch_deadline", default=None)
+
+
+class _Watchdog:
+    """Shuts a socket down when the deadline passes, unless disarmed first."""
+
+    def __init__(self, deadline: float, sock: socket.socket) -> None:
+        self._fired = False
+        self._armed = True
+        self._lock = threading.Lock()
+        # A duplicate descriptor of the same connection: shutting it down ends
+        # reads on the original without touching an SSLSocket's state from the
+        # timer's thread, and it cannot be another connection's descriptor by then.
+        self._socket = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.name = WATCHDOG_THREAD
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._armed:
+                self._fired = True
+                _shut_down(self._socket)
+
+    def disarm(self) -> bool:
+        """Stop the timer and let go of the socket; return whether it fired."""
+        self._timer.cancel()
+        with self._lock:
+            if self._armed:
+                self._armed = False
+                self._socket.close()
+            return self._fired
+
+
+def _shut_down(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the peer or urllib3 got there first
+
+
+class _DeadlineConnection(urllib3.connection.HTTPConnection):
+    """A connection whose response headers end at the fetch's deadline.
+
+    The watchdog lives only while this connection is inside getresponse(), so it
+    can never shut down a connection that has gone back to the pool and on to
+    another request.
+    """
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        deadline = _deadline.get()
+        if deadline is None or self.sock is None:  # not inside fetch_run
+            return super().getresponse()
+        with self._until_deadline(deadline, self.sock):
+            return super().getresponse()
+
+    @staticmethod
+    @contextmanager
+    def _until_deadline(deadline: float, sock: socket.socket) -> Iterator[None]:
+        watchdog = _Watchdog(deadline, sock)
+        try:
+            yield
+        finally:
+            if watchdog.disarm():
+                # Whatever the cut-off socket made of the read (often headers
+                # that look complete), it is a timeout: urllib3 closes the connection
+                # and requests raises ReadTimeout.
+                raise TimeoutError("the fetch's deadline passed") from None
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
+
+
+class _DeadlineHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with pools of connections that keep the fetch's deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
+
+
+@contextmanager
+def _deadline_for_this_fetch(deadline: float) -> Iterator[None]:
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 # --- The client ---------------------------------------------------------------
 
 
@@ -103,6 +222,8 @@ def _new_session() -> requests.Session:
     # No proxies or credentials from the environment: the token goes straight
     # to ARCHAL_API_URL and nowhere else.
     session.trust_env = False
+    session.mount("http://", _DeadlineAdapter())
+    session.mount("https://", _DeadlineAdapter())
     session.headers.update({"Accept": "application/json", "User-Agent": "archal-dash"})
     return session
 
@@ -143,13 +264,14 @@ def fetch_run(run_id: str) -> FetchOutcome:
 def _fetch(run_id: str, deadline: float) -> FetchOutcome:
     total = settings.ARCHAL_TIMEOUT
     try:
-        response = _session.get(
-            run_url(run_id),
-            auth=_BearerAuth(settings.ARCHAL_TOKEN),
-            timeout=(min(settings.ARCHAL_CONNECT_TIMEOUT, total), total),
-            allow_redirects=False,
-            stream=True,
-        )
+        with _deadline_for_this_fetch(deadline):
+            response = _session.get(
+                run_url(run_id),
+                auth=_BearerAuth(settings.ARCHAL_TOKEN),
+                timeout=(min(settings.ARCHAL_CONNECT_TIMEOUT, total), total),
+                allow_redirects=False,
+                stream=True,
+            )
     except requests.Timeout:
         return UpstreamTimeout()
     except requests.RequestException as error:

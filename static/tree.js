@@ -163,10 +163,14 @@
   }
 
   function getText(url) {
-    // The body, or a rejection with a short reason: "HTTP 500", "no connection".
+    // The body, or a rejection with a short reason: "HTTP 500", "no connection",
+    // or when the viewer's limit per minute is used up, how long to wait.
     return fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html, application/json' } })
       .catch(function () { throw new Error('no connection'); })
       .then(function (response) {
+        if (response.status === 429) {
+          throw new Error('too many requests; try again in ' + (response.headers.get('Retry-After') || 60) + ' s');
+        }
         if (!response.ok) { throw new Error('HTTP ' + response.status); }
         return response.text();
       });

@@ -15,6 +15,8 @@ import time
 from sample_api.server import ArchalHandler
 from tests.xss_payloads import hostile_record
 
+DRIBBLE_FOR_SECONDS = 60  # fault-dribbled-headers: far past any deadline and any test's patience
+
 AWKWARD_KEYS = ["~", "/", "a~1b", "~0", '"q"', "it's", "a\nb", "a\r\nb", "a\rb", "n\u0000ul", "3", "", " ",
                 "\u2028", "\t", "<b>&amp;", "x" * 300, "y" * 301, "d\x7f", "\ufeffbom", "😀", "a.b", "a[0]",
                 "\\", "%2F", "#", "?x=1"]
@@ -166,6 +168,20 @@ class FaultyArchalHandler(ArchalHandler):
     def fault_slow_headers(self) -> None:
         time.sleep(self.server.slow_seconds)
         self.send_body(200, b'{"late": true}')
+
+    def fault_dribbled_headers(self) -> None:
+        # The status line, then one byte of a header every 0.1 s (well inside any
+        # test's per-read timeout, which each byte resets) for a minute: only a
+        # deadline on the whole answer ends it.
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Dribble: ")
+        stop = time.monotonic() + DRIBBLE_FOR_SECONDS
+        try:
+            while time.monotonic() < stop:
+                self.wfile.write(b"x")
+                time.sleep(0.1)
+        except OSError:
+            pass  # the client hung up, as it should
+        self.close_connection = True
 
     def fault_trickle(self) -> None:
         self.send_response(200)

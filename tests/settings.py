@@ -17,6 +17,11 @@ SECURE_SSL_REDIRECT = False
 # (PBKDF2, about 0.3 s) would dominate. tests/test_deploy.py uses the real one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Every test of a process asks from one address, and the local-memory cache
+# keeps counting across tests: at full speed one process can pass any limit.
+# tests/test_viewer_throttle.py turns it on, each test with its own cache keys.
+VIEWER_REQUESTS_PER_MINUTE = 0
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not SQLite's shared in-memory database: only a file has the
     # WAL journal and busy timeout that concurrent writers rely on in production.

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 import dyno
-from runs import shared
+from runs import shared, signin
 from runs.models import Lookup, SignInFailure
 from runs.throttle import client_address, signin_slowdown
 from tests.conftest import in_threads
@@ -298,6 +298,23 @@ def test_a_username_guessed_at_from_many_addresses_is_slowed_not_refused(client,
         "sign-in for 'alice' slowed by 0.5 s: many failed sign-ins for it from several addresses",
         "sign-in for 'alice' slowed by 1.0 s: many failed sign-ins for it from several addresses",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_guesses_cannot_put_every_thread_to_sleep(alice, settings, caplog):
+    # Each slowed guess holds a gunicorn thread: past SLOWED_AT_ONCE asleep in a process,
+    # a guess is checked at once (and still counted), so the other pages keep their threads.
+    settings.SIGNIN_SLOWDOWN_MAX_SECONDS = 3.0
+    for number in range(6):
+        SignInFailure.objects.create(username="alice", client_address=f"203.0.113.{number}")
+    guesses = signin.SLOWED_AT_ONCE + 2
+    statuses = in_threads(guesses, lambda number: sign_in(
+        Client(), "alice", "wrong", X_Forwarded_For=f"198.51.100.{number}").status_code, race=True)
+    assert statuses == [200] * guesses  # each told "wrong password"
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("slowed by 3.0 s" in message for message in messages) == signin.SLOWED_AT_ONCE
+    assert sum("not slowed" in message for message in messages) == 2
+    assert SignInFailure.objects.filter(username="alice").count() == 6 + guesses
 
 
 @pytest.mark.django_db(transaction=True)

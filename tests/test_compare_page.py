@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from runs import comparisons
+from runs.compare_page import Limits
 from runs.models import Lookup
 from runs.outcomes import LookupOutcome
 from sample_api.records import SAMPLE_RUN_IDS, build_record
@@ -246,7 +247,7 @@ def test_hostile_keys_and_values_in_both_records_are_text(client, served):
     assert 'href="javascript:' not in html.lower() and "href=\"data:" not in html
     tree = html5lib.parse(html, namespaceHTMLElements=False)
     elements = [element for element in tree.iter() if element.tag in ("script", "img", "svg", "iframe", "style")]
-    assert [element.get("src") for element in elements] == ["/static/tree.js"]  # the page's own script only
+    assert [element.get("src") for element in elements] == ["/static/tree.js", "/static/compare.js"]  # its own scripts only
     assert "/&lt;script&gt;alert(&#x27;only-b&#x27;)&lt;~1script&gt;" in html  # its pointer, shown as text
     assert "&lt;b&gt;: &quot;&lt;/details&gt;&lt;scri" in html  # its value's preview
 
@@ -330,3 +331,221 @@ def test_the_compare_form_alone_is_a_page(client):
     response = client.get(reverse("runs:compare_form"))
     assert response.status_code == 200
     assert b"<h1>Compare two runs</h1>" in response.content
+
+
+# --- The changes as a tree --------------------------------------------------------------------
+
+
+def stepped_pair() -> tuple[dict, dict]:
+    """Six steps of five keys; B changes two keys of step 2 and one of three keys of `meta`."""
+    a = {"run": "r", "trace": [{"kind": "tool_call", "tool": "github.get_issue", "arguments": {"number": i},
+                                "output": f"issue {i}", "status": "ok"} for i in range(6)],
+         "meta": {"k1": 1, "k2": 2, "k3": 3}}
+    b = copy.deepcopy(a)
+    b["trace"][2]["output"] = "not found"
+    b["trace"][2]["status"] = "error"
+    b["meta"]["k1"] = 10
+    return a, b
+
+
+def group_items(html: str) -> dict[str, object]:
+    """The tree of the Changed values region as {label: [change keys and nested groups], …}."""
+    section = html5lib.parse(region(html, "Changed values"), namespaceHTMLElements=False)
+
+    def read(items) -> list:
+        entries = []
+        for item in items:
+            classes = item.get("class", "").split()
+            head = item.find("p")
+            key = head.find("span").text if head is not None and head.find("span") is not None else None
+            if "change-group" in classes:
+                entries.append({key: read(item.find("ul").findall("li"))})
+            elif "change" in classes:
+                entries.append(key)
+            else:
+                entries.append("".join(item.itertext()).strip())
+        return entries
+
+    return {"tree": read(section.find(".//ul[@class='change-tree']").findall("li"))}
+
+
+def test_two_changed_keys_of_one_step_are_listed_under_that_step_once(client, served):
+    a, b = stepped_pair()
+    served("run_ta", a)
+    served("run_tb", b)
+    html = client.get(compare_url("run_ta", "run_tb")).content.decode()
+    assert group_items(html) == {"tree": [
+        {"trace": [{"2": ["output", "status", "3 unchanged keys"]}, "5 unchanged items"]},
+        {"meta": ["k1", "2 unchanged keys"]},
+        "1 unchanged key",
+    ]}
+    # Each group links to its node in each run.
+    changes = region(html, "Changed values")
+    assert {"/runs/run_ta/#/trace/2", "/runs/run_tb/#/trace/2", "/runs/run_ta/#/meta"} <= set(hrefs(changes))
+    # Each change still shows its pointers, linked.
+    assert "<code>/trace/2/output</code>" in changes and "/runs/run_tb/#/trace/2/status" in hrefs(changes)
+
+
+def test_the_json_lists_the_groups_with_their_unchanged_counts(client, served):
+    a, b = stepped_pair()
+    served("run_ta", a)
+    served("run_tb", b)
+    data = client.get(compare_url("run_ta", "run_tb", format="json")).json()
+    assert [(g["a_pointer"], g["b_pointer"], g["label"], g["unchanged"], g["of"]) for g in data["groups"]] == [
+        ("", "", "", 1, "keys"), ("/trace", "/trace", "trace", 5, "items"),
+        ("/trace/2", "/trace/2", "2", 3, "keys"), ("/meta", "/meta", "meta", 2, "keys"),
+    ]
+    assert [c["a_pointer"] for c in data["changes"]] == ["/trace/2/output", "/trace/2/status", "/meta/k1"]
+
+
+def test_a_step_inserted_before_a_changed_one_groups_it_by_its_place_in_each_run(client, served):
+    a, b = pair()  # B inserts a step at 3 and adds a key to A's step 7 (its step 8)
+    served("run_a", a)
+    served("run_b", b)
+    data = client.get(compare_url("run_a", "run_b", format="json")).json()
+    groups = {(g["a_pointer"], g["b_pointer"]): g for g in data["groups"]}
+    assert groups[("/trace/7", "/trace/8")]["label"] == "7 → 8"
+    assert groups[("/trace/7/arguments", "/trace/8/arguments")]["unchanged"] == 1  # number
+    # 12 steps in A: step 7 has a change (a key only in B), the step only in B is none of A's.
+    assert groups[("/trace", "/trace")]["unchanged"] == 11
+
+
+def test_unchanged_counts_agree_with_counting_every_change(client, served):
+    """The binary searches give what a scan of the whole list of changes gives, on the sample pair."""
+    from runs.compare import compare
+    from runs.paths import pointer_tokens
+    from runs.volatile import parse_ignore
+
+    records = {run_id: build_record(run_id) for run_id in ("run_h2p6v9t4ra", "run_c5w9r2d6ht")}
+    a_id, b_id = list(records)
+    for run_id, record in records.items():
+        served(run_id, record)
+    changes = compare(records[a_id], records[b_id], parse_ignore("")).changes
+    paths = [c.a_pointer if c.a_pointer is not None else c.container[0] for c in changes]
+    groups, offset = [], 0
+    while offset is not None:  # every page's groups
+        data = client.get(compare_url(a_id, b_id, ignore="", format="json", offset=str(offset))).json()
+        groups += data["groups"]
+        offset = data["next_offset"]
+    assert len(groups) > 50 and any(group["continued"] for group in groups)
+    for group in groups:
+        container = records[a_id]
+        for token in pointer_tokens(group["a_pointer"]):
+            container = container[int(token)] if isinstance(container, list) else container[token]
+        prefix = group["a_pointer"] + "/"
+        touched = {path[len(prefix):].split("/")[0] for path in paths if path.startswith(prefix)}
+        assert group["unchanged"] == len(container) - len(touched), group
+
+
+def test_the_sample_pairs_agent_group_counts_its_unchanged_keys(client, served):
+    for run_id in ("run_h2p6v9t4ra", "run_c5w9r2d6ht"):
+        served(run_id, build_record(run_id))
+    html = client.get(compare_url("run_h2p6v9t4ra", "run_c5w9r2d6ht")).content.decode()
+    agent = group_items(html)["tree"][0]
+    assert agent == {"agent": ["version", "4 unchanged keys"]}
+    assert len(build_record("run_h2p6v9t4ra")["agent"]) == 5
+
+
+def test_a_group_split_between_pages_is_continued_on_the_next(client, served):
+    a = {"other": 1, "values": {f"v{i:04d}": i for i in range(1000)}}
+    b = {"other": 2, "values": {f"v{i:04d}": i + (i % 4 == 0) for i in range(1000)}}  # 250 changed, 750 not
+    served("run_ga", a)
+    served("run_gb", b)
+    first = client.get(compare_url("run_ga", "run_gb", format="json")).json()
+    assert first["next_offset"] == 100
+    assert [(g["a_pointer"], g["unchanged"], g["continued"]) for g in first["groups"]] == [
+        ("", 0, False), ("/values", 750, False)]
+    second_html = client.get(compare_url("run_ga", "run_gb", offset="100")).content.decode()
+    tree = group_items(second_html)["tree"]
+    assert len(tree) == 1 and list(tree[0]) == ["values"]
+    assert tree[0]["values"][0] == "v0396" and tree[0]["values"][-2:] == ["v0792", "750 unchanged keys"]
+    assert len(tree[0]["values"]) == 101
+    assert "Changes 101–200 of 251, continuing <code>/values</code>" in second_html
+    assert '<span class="change-key">values</span> <span class="change-continued">continued</span>' in second_html
+    second = client.get(compare_url("run_ga", "run_gb", offset="100", format="json")).json()
+    assert [(g["a_pointer"], g["continued"]) for g in second["groups"]] == [("", False), ("/values", True)]
+    # The first page's group is not continued; its first change is the record's own.
+    first_html = client.get(compare_url("run_ga", "run_gb")).content.decode()
+    assert group_items(first_html)["tree"][0] == "other"
+    assert "change-continued" not in first_html
+
+
+def test_hostile_keys_label_groups_and_changes_as_text(client, served):
+    a = hostile_record()
+    b = copy.deepcopy(a)
+    for number, payload in enumerate(MARKUP):
+        b[f"nested_{number}"][payload][1]["deeper"] = payload + payload
+        b[f"nested_{number}"][payload][1][payload] = payload
+    served("run_xa", a)
+    served("run_xb", b)
+    html = client.get(compare_url("run_xa", "run_xb", ignore="")).content.decode()
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    assert [element.get("src") for element in tree.iter() if element.tag in ("script", "img", "svg", "iframe",
+                                                                            "style")] == ["/static/tree.js",
+                                                                                          "/static/compare.js"]
+    labels = [span.text for span in tree.iter("span") if span.get("class") == "change-key"]
+    for payload in MARKUP:
+        assert payload in labels  # a group's key and an added key, each shown as the text it is
+    groups = client.get(compare_url("run_xa", "run_xb", ignore="", format="json")).json()["groups"]
+    assert {g["label"] for g in groups} >= set(MARKUP)
+
+
+def test_the_changes_fragment_is_the_next_page_of_the_region_only(client, served):
+    a = {"values": {f"v{i:04d}": i for i in range(1000)}}
+    b = {"values": {f"v{i:04d}": i + 1 for i in range(1000)}}
+    served("run_ma", a)
+    served("run_mb", b)
+    client.get(compare_url("run_ma", "run_mb"))
+    response = client.get(compare_url("run_ma", "run_mb", offset="100", fragment="changes"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div class="change-page" id="changes-100">')
+    assert html.rstrip().endswith("</div>")
+    assert "<html" not in html and "<section" not in html and "<h2" not in html and "Steps" not in html
+    assert html.count('<li class="change ') == 100
+    # The next link: the page itself without JavaScript, the fragment with it.
+    assert 'href="?offset=200"' in html and 'data-fragment="?offset=200&amp;fragment=changes"' in html
+
+
+def test_the_changes_fragment_of_huge_values_stays_within_the_byte_budget(client, settings, served):
+    settings.ARCHAL_MAX_BYTES = 50_000_000
+    a = {"<" * 3000 + str(i): {"<" * 2000: "<" * 20_000} for i in range(200)}
+    b = {key: {"<" * 2000: "&" * 20_000} for key in a}
+    served("run_ha", a)
+    served("run_hb", b)
+    client.get(compare_url("run_ha", "run_hb"))
+    response = client.get(compare_url("run_ha", "run_hb", offset="10", fragment="changes"))
+    html = response.content.decode()
+    shown = html.count('<li class="change ')
+    assert 5 <= shown < 100 and html.count('<li class="change-group">') == shown  # the budget ended it
+    assert len(response.content) <= Limits().byte_budget
+
+
+def test_the_steps_fragment_is_the_next_rows_only(client, served):
+    a = {"trace": steps(600)}
+    b = {"trace": [step for i, step in enumerate(steps(600, hour=10)) if i % 2]}
+    served("run_sa", a)
+    served("run_sb", b)
+    html = client.get(compare_url("run_sa", "run_sb", steps="100", fragment="steps")).content.decode()
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    assert len(tree.findall(".//tbody/tr")) == 100
+    assert "Changed values" not in html and "<section" not in html
+    assert 'href="?steps=200"' in html and 'data-fragment="?steps=200&amp;fragment=steps"' in html
+
+
+def test_a_change_hundreds_of_levels_deep_nests_its_groups_a_few_levels_only(client, served):
+    def nested(leaf: int) -> dict:
+        record: dict = {"leaf": leaf, "other": 0}
+        for _ in range(300):
+            record = {"d": record}
+        return record
+
+    served("run_da", nested(1))
+    served("run_db", nested(2))
+    response = client.get(compare_url("run_da", "run_db"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('<li class="change-group">') == 6  # five levels, then the rest of the path as one group
+    labels = re.findall(r'<span class="change-key">([^<]*)</span>', html)
+    assert labels[:5] == ["d"] * 5 and labels[5] == "/".join(["d"] * 295)[:100] + "…" and labels[6] == "leaf"
+    assert "1 unchanged key" in html  # "other", beside the leaf

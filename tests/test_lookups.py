@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -269,6 +270,26 @@ def test_a_fetch_that_landed_before_a_lookup_began_does_not_answer_it(archal, se
     asked_at = time.time() + 0.001  # strictly after the landing, whatever the clock's resolution
     assert isinstance(lookups._shared_flight("run_small", lookups._fetch_and_keep, asked_at), upstream.RunFound)
     assert upstream_calls(archal) == ["/api/runs/run_small", "/api/runs/run_small"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_landing_whose_record_is_gone_is_read_once_while_waiting_for_the_next_flight():
+    # Another process's fetch landed after this lookup began, but its snapshot was trimmed
+    # since, and a newer flight is in the air: wait for that one, without re-reading the old.
+    asked_at = time.time()
+    shared.publish("landed", "run_gone", lookups._Landed("old-token", time.time(), None), 30)
+    lock = shared.try_lock("flight:run_gone", 30)
+    assert lock is not None
+    releaser = threading.Timer(1.0, shared.release, [lock])
+    releaser.start()
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            outcome = lookups._shared_flight("run_gone", lambda run_id: upstream.UpstreamTimeout(), asked_at)
+    finally:
+        releaser.join()
+    assert isinstance(outcome, upstream.UpstreamTimeout)  # its own fetch, once the lock was free
+    snapshot_reads = [query for query in queries if "runs_snapshot" in query["sql"]]
+    assert len(snapshot_reads) <= 2  # one read of the gone record (and its body); ~40 polls re-read it
 
 
 @pytest.mark.django_db(transaction=True)

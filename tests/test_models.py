@@ -58,9 +58,22 @@ def test_unchanged_snapshot_only_moves_its_fetch_time():
 
 def test_snapshots_are_trimmed_to_the_retention_setting(settings):
     settings.SNAPSHOTS_KEPT = 2
+    settings.RUN_CACHE_SECONDS = 0
     for run_id in ["a", "b", "c"]:
         Snapshot.objects.store(run_id, b"{}")
     assert sorted(Snapshot.objects.values_list("run_id", flat=True)) == ["b", "c"]
+
+
+def test_a_snapshot_young_enough_to_answer_as_a_recent_copy_is_never_trimmed(settings):
+    # Many new runs at once (a load test stored 13 a second) trimmed a hot run's copy after
+    # 15 s, and its viewers went to Archal again within RUN_CACHE_SECONDS.
+    settings.SNAPSHOTS_KEPT = 2
+    settings.RUN_CACHE_SECONDS = 30
+    Snapshot.objects.store("old", b"{}")
+    Snapshot.objects.filter(run_id="old").update(fetched_at=timezone.now() - timedelta(seconds=60))
+    for run_id in ["a", "b", "c", "d"]:
+        Snapshot.objects.store(run_id, b"{}")
+    assert sorted(Snapshot.objects.values_list("run_id", flat=True)) == ["a", "b", "c", "d"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -72,6 +85,7 @@ def test_concurrent_trims_never_fail(settings):
 
     settings.SNAPSHOTS_KEPT = 3
     settings.LOOKUPS_KEPT = 3
+    settings.RUN_CACHE_SECONDS = 0
 
     def store(number: int) -> None:
         try:

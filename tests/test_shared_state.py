@@ -110,6 +110,12 @@ def test_published_values_are_read_back_until_they_expire():
     assert shared.published("landed", "run_b") is None
 
 
+def test_count_one_counts_to_the_limit_then_says_when_the_window_ends():
+    assert [shared.count_one("viewer:address:203.0.113.7", 3, 60) for _ in range(3)] == [0, 0, 0]
+    assert 1 <= shared.count_one("viewer:address:203.0.113.7", 3, 60) <= 60  # refused, till the window ends
+    assert shared.count_one("viewer:address:198.51.100.2", 3, 60) == 0  # another name, another count
+
+
 def test_a_cache_that_does_not_answer_fails_no_request(settings, caplog):
     # Nothing listens on port 1: every call fails as it would with Redis down.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -125,5 +131,6 @@ def test_a_cache_that_does_not_answer_fails_no_request(settings, caplog):
     held_tokens = shared.Held("x")
     held_tokens.add("a", 30)
     assert held_tokens.live() == {}
+    assert shared.count_one("x", 1, 60) == shared.count_one("x", 1, 60) == 0  # nothing counted, nothing refused
     assert "shared cache failed" in caplog.text
     assert cache.__class__.__name__  # the proxy itself is fine

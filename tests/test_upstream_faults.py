@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from runs import upstream
@@ -19,6 +24,7 @@ STATUS_FAULTS = [f"fault-status-{code}-{body}" for code in (500, 502, 503) for b
 # run ID -> (our status, words on the page, recorded outcome)
 FAULTS = {
     "fault-slow-headers": (504, "did not answer in time", LookupOutcome.TIMEOUT),
+    "fault-dribbled-headers": (504, "did not answer in time", LookupOutcome.TIMEOUT),
     "fault-trickle": (504, "did not answer in time", LookupOutcome.TIMEOUT),
     "fault-reset": (502, "connection broke", LookupOutcome.UPSTREAM_ERROR),
     "fault-truncated": (502, "connection broke", LookupOutcome.UPSTREAM_ERROR),
@@ -73,6 +79,67 @@ def test_deadline_covers_the_whole_body_not_each_read(settings):
     started = time.monotonic()
     assert isinstance(upstream.fetch_run("fault-trickle"), upstream.UpstreamTimeout)
     assert time.monotonic() - started < 1.5  # 0.5 s deadline; the body trickles for 30 s
+
+
+JOIN_SECONDS = 20  # far past the 1 s deadlines below; a fetch still waiting then ignored its deadline
+T = TypeVar("T")
+
+
+def within_the_join_limit(action: Callable[[], T]) -> T:
+    """action(), waited for at most JOIN_SECONDS (a join, not a clock: a busy machine cannot
+    fail it, a fetch that waits out the server's minute of dribbling does)."""
+    results: list[T] = []
+
+    def run() -> None:
+        try:
+            results.append(action())
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(JOIN_SECONDS)
+    assert not worker.is_alive(), f"still waiting on Archal after {JOIN_SECONDS} s"
+    return results[0]
+
+
+def test_deadline_covers_headers_that_dribble_in(settings, caplog):
+    settings.ARCHAL_TIMEOUT = 1.0  # one header byte every 0.1 s, for a minute
+    outcome = within_the_join_limit(lambda: upstream.fetch_run("fault-dribbled-headers"))
+    assert isinstance(outcome, upstream.UpstreamTimeout)
+    assert outcome.status is None  # the headers never ended: Archal gave no status to record
+    assert TEST_TOKEN not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)  # the page is asked for from another thread
+def test_dribbled_headers_get_the_timeout_page(settings):
+    settings.ARCHAL_TIMEOUT = 1.0
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = True  # a crash fails the test instead of hiding in a 500
+    response = within_the_join_limit(lambda: Client().get(detail_url("fault-dribbled-headers")))
+    assert response.status_code == 504
+    assert "did not answer in time" in response.content.decode()
+    assert TEST_TOKEN.encode() not in response.content
+    assert Lookup.objects.get().outcome == LookupOutcome.TIMEOUT
+
+
+def test_a_connection_cut_off_at_the_deadline_never_serves_another_fetch(settings):
+    settings.ARCHAL_TIMEOUT = 1.0
+    assert isinstance(upstream.fetch_run("run_small"), upstream.RunFound)  # a kept-alive connection in the pool
+    outcome = within_the_join_limit(lambda: upstream.fetch_run("fault-dribbled-headers"))
+    assert isinstance(outcome, upstream.UpstreamTimeout)
+    for _ in range(3):
+        assert isinstance(upstream.fetch_run("run_small"), upstream.RunFound)
+
+
+def test_a_fetch_that_answers_in_time_leaves_no_watchdog_behind(settings):
+    settings.ARCHAL_TIMEOUT = 60.0  # a watchdog left armed would wait a minute
+    for _ in range(5):
+        assert isinstance(upstream.fetch_run("run_small"), upstream.RunFound)
+    watchdogs = [thread for thread in threading.enumerate() if thread.name == upstream.WATCHDOG_THREAD]
+    give_up = time.monotonic() + JOIN_SECONDS  # one limit for all the joins, not one each
+    for watchdog in watchdogs:
+        watchdog.join(max(0.0, give_up - time.monotonic()))
+    assert not any(watchdog.is_alive() for watchdog in watchdogs)
 
 
 def test_reading_stops_at_the_cap(archal, settings):

@@ -127,14 +127,14 @@ def test_pages_carrying_a_csrf_token_mask_it_afresh_each_time_and_pad_their_gzip
     signed_in = Client()
     signed_in.force_login(django_user_model.objects.create_user("alice", password="a-long-password-1"))
     for _ in range(2):
-        response = signed_in.get(detail_url(BIG_SAMPLE), **GZIP)  # the header's sign-out form
+        response = signed_in.get(detail_url(BIG_SAMPLE), **GZIP)  # the sign-out and Refresh forms
         assert response["Content-Encoding"] == "gzip"
         pages.append(response)
-    for first, second in [pages[0:2], pages[2:4]]:
-        (token_1,), (token_2,) = masked_tokens(gzip.decompress(first.content)), masked_tokens(
-            gzip.decompress(second.content))
-        assert token_1 != token_2  # a fresh mask per response ...
-        assert _unmask_cipher_token(token_1) == _unmask_cipher_token(token_2)  # ... of the same secret
+    for first, second, per_page in [(*pages[0:2], 1), (*pages[2:4], 2)]:
+        tokens_1, tokens_2 = masked_tokens(gzip.decompress(first.content)), masked_tokens(gzip.decompress(second.content))
+        assert len(tokens_1) == len(tokens_2) == per_page  # one render masks once, for all its forms
+        assert not set(tokens_1) & set(tokens_2)  # a fresh mask per response ...
+        assert len({_unmask_cipher_token(token) for token in tokens_1 + tokens_2}) == 1  # ... of the same secret
     for response in pages:
         # "Heal The Breach": a random file name in each gzip header pads its length.
         assert response.content[3] & gzip.FNAME

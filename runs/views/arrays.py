@@ -16,6 +16,7 @@ from runs.paths import find_node, pointer_at
 from runs.records import ParsedRecord
 from runs.steps import StepsPage, page_of_steps
 from runs.table import TablePage, table_page
+from runs.views.viewer import viewer_throttled
 
 NO_TRACE = Problem(404, "No steps", "This record has no trace: no array of steps was recognised.",
                    "Open the run’s page and read its tree.")
@@ -41,6 +42,8 @@ def _array_page(
     """A page of one array of a run's record, looked up like the run page when not stored."""
     if problem := run_id_problem(request, run_id):
         return problem
+    if refused := viewer_throttled(request, run_id):
+        return refused
     answer = lookups.look_up_kept(request, run_id)
     if answer.parsed is None:
         assert answer.outcome is not None  # an answer without a record has an outcome saying why

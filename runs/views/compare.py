@@ -23,6 +23,8 @@ from runs.jsonio import dumps
 from runs.patch import make_patch
 from runs.volatile import Ignore, parse_ignore
 
+FRAGMENTS = ("changes", "steps")
+
 
 @require_GET
 def compare_form(request: HttpRequest) -> HttpResponse:
@@ -37,7 +39,8 @@ def compare_form(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def compare_runs(request: HttpRequest, a: str, b: str) -> HttpResponse:
-    """How run B differs from run A (?ignore= keys, ?offset= changes, ?steps= rows; ?format=json)."""
+    """How run B differs from run A (?ignore= keys, ?offset= changes, ?steps= rows; ?format=json;
+    ?fragment=changes or steps: that region's rows only)."""
     found = _comparison(request, a, b, parse_ignore(request.GET.get("ignore")))
     if isinstance(found, HttpResponse):
         return found
@@ -46,6 +49,9 @@ def compare_runs(request: HttpRequest, a: str, b: str) -> HttpResponse:
     page = comparison_page(comparison, a, b, *offsets, limits=Limits(string_chars=settings.TREE_STRING_CHARS))
     if request.GET.get("format") == "json":
         return JsonResponse(page.as_json())
+    if (fragment := request.GET.get("fragment")) in FRAGMENTS:
+        # Only the next page of one region, for compare.js to append in place.
+        return render(request, "runs/compare_fragment.html", {"page": page, "fragment": fragment})
     context = {"page": page, "sides": sides, "ignore_param": "ignore" in request.GET,
                "compare_form": CompareForm(initial={"a": a, "b": b})}
     return render(request, "runs/compare.html", context)

@@ -20,7 +20,7 @@ from runs.models import Lookup
 from runs.outcomes import banner
 from runs.records import ParsedRecord
 from runs.tree_cache import first_view, run_regions
-from runs.views.viewer import subtree_json
+from runs.views.viewer import subtree_json, viewer_throttled
 
 
 @require_GET
@@ -63,6 +63,8 @@ def run_raw(request: HttpRequest, run_id: str) -> HttpResponse:
     if problem := run_id_problem(request, run_id):
         return problem
     part = "pointer" in request.GET or "at" in request.GET or request.GET.get("pretty")
+    if part and (refused := viewer_throttled(request, run_id)):
+        return refused  # a part counts as a viewer request; the whole record as a lookup
     named = "pointer" in request.GET or "at" in request.GET
     if named and (cold_part := cold.part(run_id, request.GET, reads="whole")) is not None:
         return subtree_json(request, cold_part)  # a process that has not parsed the record: its part

@@ -13,9 +13,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from runs import cold, records
+from runs import cold, records, throttle
 from runs.errors import (
     NOT_STORED,
+    PARSES_BUSY,
     no_such_node,
     not_a_container,
     not_a_string,
@@ -24,6 +25,7 @@ from runs.errors import (
     problem_page,
     query_too_long,
     run_id_problem,
+    too_many_viewer_requests,
 )
 from runs.escaping import visible
 from runs.jsonio import dumps
@@ -63,10 +65,9 @@ def stored_record(answer_in_json: bool, cold_part: ColdPart | None = None) -> Ca
         def wrapped(request: HttpRequest, run_id: str) -> HttpResponse:
             if problem := run_id_problem(request, run_id):
                 return problem
-            parsed = cold_part(run_id, request) if cold_part is not None else None
-            if parsed is None:
-                parsed = records.load(run_id)
-            answer = NOT_STORED if parsed is None else view(request, parsed)
+            if refused := viewer_throttled(request, run_id, answer_in_json):
+                return refused
+            answer = _answer(view, request, run_id, cold_part)
             if not isinstance(answer, Problem):
                 return answer
             return problem_json(answer) if answer_in_json else problem_page(request, answer, run_id)
@@ -74,6 +75,26 @@ def stored_record(answer_in_json: bool, cold_part: ColdPart | None = None) -> Ca
         return require_GET(wrapped)
 
     return decorate
+
+
+def viewer_throttled(request: HttpRequest, run_id: str, answer_in_json: bool = False) -> HttpResponse | None:
+    """Count this request for a part of a record against VIEWER_REQUESTS_PER_MINUTE: None when
+    it may go on, else a 429 with Retry-After, as JSON for tree.js's fetches and scripts."""
+    if (refusal := throttle.take_viewer_request(request)) is None:
+        return None
+    problem = too_many_viewer_requests(refusal)
+    fetched = bool(request.GET.get("fragment")) or "count" in request.GET or request.GET.get("format") == "json"
+    return problem_json(problem) if answer_in_json or fetched else problem_page(request, problem, run_id)
+
+
+def _answer(view: PartView, request: HttpRequest, run_id: str, cold_part: ColdPart | None) -> HttpResponse | Problem:
+    parsed = cold_part(run_id, request) if cold_part is not None else None
+    if parsed is None:
+        try:
+            parsed = records.load(run_id)
+        except records.ParsesBusy:
+            return PARSES_BUSY
+    return NOT_STORED if parsed is None else view(request, parsed)
 
 
 def _cold_tree(run_id: str, request: HttpRequest) -> ParsedRecord | None:

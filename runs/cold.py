@@ -174,6 +174,8 @@ def part(run_id: str, params: Mapping[str, str], reads: Reads) -> ParsedRecord |
 
 def _current_snapshot(run_id: str) -> dict | None:
     """The run's snapshot (its id, digest, time, size) when this process does not keep its record."""
+    if records.kept(run_id) is not None:
+        return None  # records.load checks it is the current one (no query here for a warm process)
     current = Snapshot.objects.filter(run_id=run_id).values("id", "sha256", "fetched_at", "size_bytes").first()
     if current is None or records.kept(run_id, current["sha256"]) is not None:
         return None

@@ -291,10 +291,10 @@ def _parse_stored(run_id: str) -> ParsedRecord | None:
     return parsed
 
 
-def kept(run_id: str, sha256: str) -> ParsedRecord | None:
-    """The run's record if this process keeps it parsed, and it is the one with digest `sha256`."""
+def kept(run_id: str, sha256: str | None = None) -> ParsedRecord | None:
+    """The run's record if this process keeps it parsed (and it is the one with digest `sha256`, if given)."""
     cached = _cache.get(run_id)
-    return cached if cached is not None and cached.sha256 == sha256 else None
+    return cached if cached is not None and sha256 in (None, cached.sha256) else None
 
 
 def forget_all() -> None:

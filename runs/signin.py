@@ -73,7 +73,8 @@ def _slow_down(username: str, seconds: float) -> None:
     if seconds <= 0:
         return
     if not _sleepers.acquire(blocking=False):
-        logger.warning("sign-in for %r not slowed: %d others are waiting already", username, SLOWED_AT_ONCE)
+        logger.warning("sign-in for %r not slowed by %.1f s: %d others in this process are waiting already",
+                       username, seconds, SLOWED_AT_ONCE)
         return
     try:
         logger.warning("sign-in for %r slowed by %.1f s: many failed sign-ins for it from several addresses",

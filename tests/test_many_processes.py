@@ -132,6 +132,22 @@ def test_lookups_per_minute_lets_exactly_the_limit_through_across_two_dynos(dyno
             assert "at most 5 runs a minute per address" in response.text
 
 
+def test_viewer_requests_per_minute_lets_exactly_the_limit_through_across_two_dynos(dynos, archal):
+    with dynos(REQUIRE_LOGIN="false", VIEWER_REQUESTS_PER_MINUTE="5") as webs:
+        address = {**ROUTER, "X-Forwarded-For": "203.0.113.9"}
+        assert requests.get(f"{webs[0].url}/runs/run_small/", headers=address, timeout=30).status_code == 200
+        responses = together(30, lambda number: requests.get(
+            f"{webs[number % 2].url}/runs/run_small/search", params={"q": "a"}, headers=address, timeout=60,
+        ))
+        served = served_by_each(webs, "/runs/run_small/search")
+    assert sorted(response.status_code for response in responses) == [200] * 5 + [429] * 25
+    assert min(served) > 0  # both dynos answered, so the count was shared
+    for response in responses:
+        if response.status_code == 429:
+            assert 1 <= int(response.headers["Retry-After"]) <= 60
+            assert "error" in response.json()
+
+
 def test_failed_sign_ins_lock_after_exactly_the_limit_across_two_dynos(dynos, database_url):  # noqa: F811
     with dynos(SIGNIN_FAILURES_PER_USERNAME="5") as webs:
         visitors = [Visitor(webs[number % 2].url) for number in range(10)]

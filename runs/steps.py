@@ -65,8 +65,10 @@ def failed_indices(items: list) -> list[int]:
     """Indices of the failed steps: far cheaper than reading every step whole.
 
     The hot loop of a run's summary (every step of a 48,000-step trace): the
-    failure keys of each key set are worked out once, in a dict local to the scan."""
+    failure keys of each key set, and whether each status word means failure,
+    are worked out once, in dicts local to the scan."""
     keys_of: dict[tuple[str, ...], tuple[str | None, ...]] = {}
+    words: dict[str, bool] = {}
     failed = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
@@ -75,7 +77,7 @@ def failed_indices(items: list) -> list[int]:
         roles = keys_of.get(keys)
         if roles is None:
             roles = keys_of[keys] = keys_for(keys, FAILURE_ROLES)
-        if _failed(item, *roles):
+        if _failed(item, roles, words):
             failed.append(index)
     return failed
 
@@ -101,15 +103,24 @@ FAILURE_ROLES = ("error", "status", "response")
 
 def step_failed(item: object) -> bool:
     """A non-empty error, a failure word as its status, or an HTTP response status of 400 or more."""
-    return isinstance(item, dict) and _failed(item, *keys_for(tuple(item), FAILURE_ROLES))
+    return isinstance(item, dict) and _failed(item, keys_for(tuple(item), FAILURE_ROLES), {})
 
 
-def _failed(item: dict, error: str | None, status: str | None, response: str | None) -> bool:
-    # The keys of the failure roles in `item`, from keys_for.
+def _failed(item: dict, roles: tuple[str | None, ...], words: dict[str, bool]) -> bool:
+    # `roles`: the keys of FAILURE_ROLES in `item` (keys_for); `words`: status words already judged.
+    error, status, response = roles
     if error is not None and item[error] not in EMPTY:
         return True
-    if status is not None and (is_failure_word(item[status]) or _http_error(item[status])):
-        return True
+    if status is not None:
+        value = item[status]
+        if isinstance(value, str):
+            failure = words.get(value)
+            if failure is None:
+                failure = words[value] = is_failure_word(value)
+            if failure:
+                return True
+        elif _http_error(value):
+            return True
     if response is not None and isinstance(item[response], dict):
         return _http_error(item[response].get("status", item[response].get("status_code")))
     return False

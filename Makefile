@@ -48,7 +48,7 @@ $(LOAD_READY): $(READY) requirements-load.txt
 	touch $@
 
 .PHONY: loadtest
-loadtest: $(LOAD_READY) ## Load-test the Procfile's gunicorn for 60 s (DATABASE_URL=postgres://…/<new db> for PostgreSQL)
+loadtest: $(LOAD_READY) ## Load-test the Procfile's gunicorn for 60 s (DATABASE_URL=postgres://…/<new db>, CACHE_URL=redis://… for two dynos, LOADTEST_ARGS=--saturate)
 	$(PY) -m loadtest $(LOADTEST_ARGS)
 
 .PHONY: bench

@@ -37,6 +37,11 @@ FORMAT = 2  # the first number of a stored outline; another is not read
 OBJECT, ARRAY = 0, 1
 NOT_OUTLINED = -1
 SPOT_CHECKS = 1000  # every so many children's spans are parsed again and compared with the record
+# Containers with more children are not listed (a cold request parses them whole, under the
+# parse slots): their outline would outweigh them (2.5 million zeros: 80 MB of numbers), and
+# an object's keys are parsed for every cold request that passes through it.
+MOST_ITEMS = 100_000
+MOST_KEYS = 10_000
 FIRST_GUESS = 4096  # bytes first handed to orjson for a value; doubled until the value fits
 
 _SPACE = re.compile(rb"[ \t\n\r]*")
@@ -47,6 +52,10 @@ _CLOSING = {ord("{"): ord("}"), ord("["): ord("]")}
 
 class NotOutlined(ValueError):
     """The body is not JSON as expected here (the record's parse decides what it is)."""
+
+
+class _TooWide(Exception):
+    """A container with more children than are listed (MOST_ITEMS, MOST_KEYS)."""
 
 
 @dataclass
@@ -72,7 +81,7 @@ def outline_of(body: bytes, record: object) -> Outlined | None:
         if start >= len(body) or body[start] not in _CLOSING:
             return None
         root, _end = _scan_container(body, start, OUTLINE_DEPTH)
-    except (NotOutlined, IndexError):
+    except (NotOutlined, IndexError, RecursionError, _TooWide):  # RecursionError: json's, past 1,000 levels
         return None
     return root if _agrees(root, record, body) else None
 
@@ -105,12 +114,18 @@ def _scan_container(body: bytes, start: int, depth: int) -> tuple[Outlined, int]
             if body[at] != ord(":"):
                 raise NotOutlined(f"no colon at byte {at}")
             at = _skip_space(body, at + 1)
+        value_end = None
         if depth > 1 and body[at] in _CLOSING:
-            inner, value_end = _scan_container(body, at, depth - 1)
-            node.inner[len(value_spans)] = inner
-        else:
+            try:
+                inner, value_end = _scan_container(body, at, depth - 1)
+                node.inner[len(value_spans)] = inner
+            except _TooWide:
+                value_end = None  # measured whole below, its children not listed
+        if value_end is None:
             value_end = value_end_at(body, at)
         value_spans.append((at, value_end))
+        if len(value_spans) > (MOST_KEYS if node.kind == OBJECT else MOST_ITEMS):
+            raise _TooWide
         at = _skip_space(body, value_end)
         if body[at] == closing:
             node.end = at + 1
@@ -194,7 +209,11 @@ def _agrees(node: Outlined, value: object, body: bytes) -> bool:
 def keys_of(node: Outlined, body: bytes, deduplicate: bool = True) -> list[str]:
     """An object's keys read from the body, in order; as a parsed dict has them (a key given
     twice keeps its first place) unless `deduplicate` is False."""
-    keys = [cast(str, jsonio.parse(body[start:end])) for start, end in node.key_spans]
+    spans = node.key_spans
+    try:  # all at once: one parse, not one per key
+        keys = cast(list[str], orjson.loads(b"[" + b",".join(body[start:end] for start, end in spans) + b"]"))
+    except orjson.JSONDecodeError:  # a key orjson refuses (a lone surrogate): one by one
+        keys = [cast(str, jsonio.parse(body[start:end])) for start, end in spans]
     return list(dict.fromkeys(keys)) if deduplicate else keys
 
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runs import cold, jsonio, records
+from runs import outline as outline_module
 from runs.models import Snapshot, SnapshotOutline
 from runs.outline import ARRAY, Outlined, children_of, keys_of, outline_of, pack, unpack
 from runs.paths import Positions, format_positions, json_pointer
@@ -226,3 +227,39 @@ def test_the_process_that_parsed_a_record_stores_its_outline_and_others_warm_up_
     while records.kept("run_big", stored["sha256"]) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert records.kept("run_big", stored["sha256"]) is not None
+
+
+# --- Bounds (review of issue 12's cold path) -------------------------------------
+
+
+def test_a_container_with_too_many_children_is_measured_whole_not_listed():
+    # 2.5 million zeros made an outline of 80 MB of numbers, unpacked by every cold request.
+    body = json.dumps({"v": [0] * (outline_module.MOST_ITEMS + 1), "w": [1, 2]}).encode()
+    root = outline_of(body, jsonio.parse(body))
+    assert root is not None and len(root.value_spans) == 2
+    assert 0 not in root.inner and 1 in root.inner  # "v" only as its bytes, "w" listed
+    start, end = root.value_spans[0]
+    assert jsonio.parse(body[start:end]) == [0] * (outline_module.MOST_ITEMS + 1)
+
+
+def test_a_record_with_too_many_keys_at_the_top_has_no_outline():
+    body = json.dumps({f"k{n}": n for n in range(outline_module.MOST_KEYS + 1)}).encode()
+    assert outline_of(body, jsonio.parse(body)) is None
+
+
+def test_a_record_too_deep_for_the_standard_librarys_parser_has_no_outline_and_no_error():
+    # A value orjson refuses (a 30-digit integer) past json's recursion limit: the fallback raised.
+    body = ('{"a": ' + "[" * 1100 + "123456789012345678901234567890" + "]" * 1100 + "}").encode()
+    assert outline_of(body, {"a": []}) is None  # (no parser here reads it whole either)
+
+
+@pytest.mark.django_db
+def test_a_big_part_on_the_way_is_left_to_the_shared_parse(client):
+    # An object of more keys than are listed is parsed whole to reach one of its keys: past
+    # PART_BYTES_PARSED that is records.load's work (one parse, within the parse slots).
+    wide = {f"k{n}": "x" * 100 for n in range(outline_module.MOST_KEYS + 1)}
+    parsed = kept_with_outline("run_wide_object", json.dumps({"id": "w", "m": wide}).encode())
+    assert cold.part("run_wide_object", {"pointer": "/m/k7"}, "way") is None
+    assert cold.part("run_wide_object", {"pointer": "/id"}, "way") is not None  # small parts still cold
+    assert client.get(url("locate", "run_wide_object"), {"pointer": "/m/k7"}).status_code == 200
+    assert records.kept("run_wide_object", parsed.sha256) is not None  # loaded whole, and kept

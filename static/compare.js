@@ -57,7 +57,7 @@
     link.setAttribute("aria-busy", "true");
     announce("Loading…");
     var url = link.getAttribute("data-fragment");
-    var steps = url.indexOf("fragment=steps") !== -1;
+    var steps = new URL(url, document.baseURI).searchParams.get("fragment") === "steps";
     fetch(url, {headers: {"Accept": "text/html"}, credentials: "same-origin"})
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);

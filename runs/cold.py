@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from runs import jsonio, records
 from runs.models import Snapshot, SnapshotOutline, decode_body
-from runs.outline import ARRAY, Outlined, children_of, outline_of, pack, unpack
+from runs.outline import ARRAY, Outlined, children_of, longest_span, outline_of, pack, unpack
 from runs.paths import Positions, is_decimal, parse_positions, pointer_tokens
 from runs.records import ParsedRecord
 from runs.search import IndexParts, SearchIndex
@@ -275,8 +275,12 @@ def _outlined_target(root: Outlined, way: Positions, body: bytes) -> Outlined | 
 
 def _spares(target: Outlined, reads: Reads) -> bool:
     """Whether a view that `reads` this much of an outlined container can do with its stand-in:
-    the way to it always; a page of its children when it is an array of parsed items."""
-    return reads == "way" or (reads == "page" and target.kind == ARRAY and not target.inner)
+    the way to it always; a page of its children when it is an array of parsed items, none of
+    them over PART_BYTES_PARSED (a page parses up to TREE_PAGE_SIZE of them)."""
+    if reads == "way":
+        return True
+    return (reads == "page" and target.kind == ARRAY and not target.inner
+            and longest_span(target.value_spans) <= PART_BYTES_PARSED)
 
 
 def _child_index(node: Outlined, position: int, body: bytes) -> int | None:

@@ -21,6 +21,7 @@ be a megabyte, or hold a lone surrogate), and read back from the body.
 from __future__ import annotations
 
 import json
+import operator
 import re
 from array import array
 from collections.abc import Sequence
@@ -300,3 +301,18 @@ class _Spans(Sequence[tuple[int, int]]):
             raise IndexError(index)
         at = self._first + 4 * index
         return self._numbers[at], self._numbers[at + 1]
+
+    def longest(self) -> int:
+        """The most bytes any one span holds (0 if none), read at C speed from the numbers."""
+        if not self._count:
+            return 0
+        last = self._first + 4 * self._count
+        starts, ends = self._numbers[self._first : last : 4], self._numbers[self._first + 1 : last : 4]
+        return max(map(operator.sub, ends, starts))
+
+
+def longest_span(spans: Sequence[tuple[int, int]]) -> int:
+    """The most bytes one of `spans` holds: stored spans read fast, a scan's listed ones one by one."""
+    if isinstance(spans, _Spans):
+        return spans.longest()
+    return max((end - start for start, end in spans), default=0)

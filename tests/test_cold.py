@@ -263,3 +263,25 @@ def test_a_big_part_on_the_way_is_left_to_the_shared_parse(client):
     assert cold.part("run_wide_object", {"pointer": "/id"}, "way") is not None  # small parts still cold
     assert client.get(url("locate", "run_wide_object"), {"pointer": "/m/k7"}).status_code == 200
     assert records.kept("run_wide_object", parsed.sha256) is not None  # loaded whole, and kept
+
+
+@pytest.mark.django_db
+def test_a_page_of_an_array_with_an_item_too_big_to_parse_for_one_request_is_left_to_the_shared_parse():
+    # A page parses up to TREE_PAGE_SIZE items: each past PART_BYTES_PARSED, outside the parse slots.
+    trace = [{"n": 0, "blob": "x" * (cold.PART_BYTES_PARSED + 1)}] + [{"n": n} for n in range(1, 50)]
+    kept_with_outline("run_big_item", json.dumps({"id": "b", "trace": trace}).encode())
+    assert cold.part("run_big_item", {"at": "1"}, "page") is None
+    assert cold.part("run_big_item", {"at": "1.7"}, "way") is not None  # one small step: still cold
+    kept_with_outline("run_small_items", json.dumps({"id": "s", "trace": trace[1:]}).encode())
+    assert cold.part("run_small_items", {"at": "1"}, "page") is not None
+
+
+def test_the_longest_span_reads_the_same_from_a_scan_and_from_stored_numbers():
+    body = json.dumps({"a": [1, "two", [3, 4, 5], {"x": "y" * 40}], "b": {}}).encode()
+    root = outline_of(body, jsonio.parse(body))
+    assert root is not None
+    stored = unpack(pack(root))
+    assert stored is not None
+    listed, read = root.inner[0].value_spans, stored.inner[0].value_spans
+    assert outline_module.longest_span(listed) == outline_module.longest_span(read) == len('{"x": "' + "y" * 40 + '"}')
+    assert outline_module.longest_span(root.inner[1].value_spans) == 0

@@ -28,8 +28,8 @@ import logging
 import threading
 import time
 from array import array
-from collections.abc import Mapping, Sequence
-from typing import Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal, TypeVar
 
 import zstandard
 from django.conf import settings
@@ -44,6 +44,7 @@ from runs.records import ParsedRecord
 from runs.search import IndexParts, SearchIndex
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OUTLINED_FROM_BYTES = 1_000_000  # smaller records parse in a few ms: nothing is stored for them
 # A part bigger than this on the way to a node is not parsed for one request: the record is
@@ -141,18 +142,20 @@ def searchable(run_id: str) -> ParsedRecord | None:
         return None
     stored = (SnapshotOutline.objects.filter(snapshot_id=current["id"], sha256=current["sha256"])
               .values_list("search_index", flat=True).first())
-    parts = None if stored is None else _readable(stored)
+    parts = None if stored is None else _read_stored(unpack_index, stored, "search index")
     if parts is None:
         return None
     _warm_up(run_id)
     return _stand_in(run_id, current, {}, SearchIndex.restored(parts))
 
 
-def _readable(stored: bytes | memoryview) -> IndexParts | None:
+def _read_stored(unpacking: Callable[[bytes | memoryview], T | None], stored: bytes | memoryview,
+                 what: str) -> T | None:
+    """What `unpacking` reads from `stored`; None, and a warning, if it cannot (parse the record)."""
     try:
-        return unpack_index(stored)
-    except (zstandard.ZstdError, ValueError, IndexError):  # not one this code stored: parse the record
-        logger.warning("a stored search index could not be read", exc_info=True)
+        return unpacking(stored)
+    except (zstandard.ZstdError, ValueError, IndexError):  # not one this code stored
+        logger.warning("a stored %s could not be read", what, exc_info=True)
         return None
 
 
@@ -166,7 +169,7 @@ def part(run_id: str, params: Mapping[str, str], reads: Reads) -> ParsedRecord |
         return None
     found = (SnapshotOutline.objects.filter(snapshot_id=current["id"], sha256=current["sha256"])
              .values_list("outline", flat=True).first())
-    root = _outline(found) if found else None
+    root = _read_stored(unpack, found, "outline") if found else None
     if root is None:
         return None
     body = _body(current)
@@ -180,14 +183,6 @@ def part(run_id: str, params: Mapping[str, str], reads: Reads) -> ParsedRecord |
         return None
     _warm_up(run_id)
     return _stand_in(run_id, current, _build(root, body, way), None)
-
-
-def _outline(stored: bytes | memoryview) -> Outlined | None:
-    try:
-        return unpack(stored)
-    except (zstandard.ZstdError, ValueError, IndexError):  # not one this code stored: parse the record
-        logger.warning("a stored outline could not be read", exc_info=True)
-        return None
 
 
 def _bytes_parsed_on(root: Outlined, way: Positions, body: bytes) -> int:

@@ -285,3 +285,13 @@ def test_the_longest_span_reads_the_same_from_a_scan_and_from_stored_numbers():
     listed, read = root.inner[0].value_spans, stored.inner[0].value_spans
     assert outline_module.longest_span(listed) == outline_module.longest_span(read) == len('{"x": "' + "y" * 40 + '"}')
     assert outline_module.longest_span(root.inner[1].value_spans) == 0
+
+
+@pytest.mark.django_db
+def test_an_unreadable_stored_outline_or_index_is_skipped_for_the_full_parse(client):
+    kept_with_outline("run_garbled", json.dumps({"id": "g", "trace": [{"n": n} for n in range(20)]}).encode())
+    SnapshotOutline.objects.filter(snapshot__run_id="run_garbled").update(outline=b"not zstd", search_index=b"nor this")
+    assert cold.part("run_garbled", {"at": "1.3"}, "way") is None
+    assert cold.searchable("run_garbled") is None
+    assert client.get(url("raw", "run_garbled"), {"at": "1.3"}).json() == {"n": 3}
+    assert client.get(url("search", "run_garbled"), {"q": "trace"}).json()["count"] == 1

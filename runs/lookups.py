@@ -99,10 +99,10 @@ def _recent(run_id: str) -> records.ParsedRecord | None:
     max_age = settings.RUN_CACHE_SECONDS
     if max_age <= 0:
         return None
-    since = timezone.now() - timedelta(seconds=max_age)
-    if not Snapshot.objects.filter(run_id=run_id, fetched_at__gte=since).exists():
+    current = records.stored_version(run_id)
+    if current is None or current["fetched_at"] < timezone.now() - timedelta(seconds=max_age):
         return None
-    return records.load(run_id)
+    return records.load(run_id, current)  # the snapshot just read: one query for a reload
 
 
 def _fetch_and_keep(run_id: str) -> upstream.FetchOutcome:

@@ -219,12 +219,19 @@ def remember(parsed: ParsedRecord) -> None:
         parsed.build_index_in_background()
 
 
-def load(run_id: str) -> ParsedRecord | None:
+def stored_version(run_id: str) -> dict | None:
+    """The digest and fetch time of the run's stored snapshot ({"sha256", "fetched_at"}), if any."""
+    return Snapshot.objects.filter(run_id=run_id).values("sha256", "fetched_at").first()
+
+
+def load(run_id: str, current: dict | None = None) -> ParsedRecord | None:
     """Return the run's last fetched record, parsed; None if none was stored.
 
+    `current`: its stored_version, when the caller has just read it (one query fewer).
     Raises ParsesBusy if it had to be parsed and no parse slot came free in time.
     """
-    current = Snapshot.objects.filter(run_id=run_id).values("sha256", "fetched_at").first()
+    if current is None:
+        current = stored_version(run_id)
     if current is None:
         return None
     while True:

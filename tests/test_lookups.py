@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -302,3 +303,16 @@ def test_a_flight_whose_process_died_expires_and_the_waiter_fetches(archal, sett
     assert response.status_code == 200
     assert time.monotonic() - started >= 0.5  # it waited for the lock to expire
     assert upstream_calls(archal) == ["/api/runs/run_small"]
+
+
+def test_a_reload_from_a_recent_copy_is_two_queries(client, settings, django_assert_num_queries):
+    # The hot path of a popular run: read the snapshot's version (the record is kept in this
+    # process), count the view on the minute's row. The template and tree are cached per record.
+    settings.RUN_CACHE_SECONDS = 300
+    request = RequestFactory().get(detail_url("run_small"), REMOTE_ADDR="203.0.113.5")
+    request.user = AnonymousUser()
+    client.get(detail_url("run_small"))  # fetched, stored and kept
+    lookups.look_up(request, "run_small")  # the minute's row of recent-copy views
+    with django_assert_num_queries(2):
+        answer = lookups.look_up(request, "run_small")
+    assert answer.source is lookups.Source.RECENT

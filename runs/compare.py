@@ -86,7 +86,7 @@ class GlanceRow:
     a_pointer: str | None
     b_pointer: str | None
     changed: bool
-    form: str = "text"  # "duration": milliseconds; "verdict": a criterion's passed/failed
+    form: str = "text"  # "duration": milliseconds; "count": a number of things; "verdict": passed/failed
 
 
 @dataclass(frozen=True)
@@ -282,7 +282,7 @@ def _glance(a: Summary, b: Summary) -> Iterator[GlanceRow]:
                         _pointer(b.duration or b.finished), a.duration_ms != b.duration_ms, form="duration")
     if a.trace is not None and b.trace is not None:
         yield GlanceRow("steps", a.step_count, b.step_count, a.trace.pointer, b.trace.pointer,
-                        a.step_count != b.step_count)
+                        a.step_count != b.step_count, form="count")
 
 
 def _pointer(fact: Fact | None) -> str | None:

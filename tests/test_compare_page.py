@@ -549,3 +549,10 @@ def test_a_change_hundreds_of_levels_deep_nests_its_groups_a_few_levels_only(cli
     labels = re.findall(r'<span class="change-key">([^<]*)</span>', html)
     assert labels[:5] == ["d"] * 5 and labels[5] == "/".join(["d"] * 295)[:100] + "…" and labels[6] == "leaf"
     assert "1 unchanged key" in html  # "other", beside the leaf
+
+
+def test_step_counts_at_a_glance_read_with_thousands_separators(client, served):
+    served("run_a", {"trace": [{"kind": "tool_call", "n": n % 7} for n in range(1234)]})
+    served("run_b", {"trace": [{"kind": "tool_call", "n": n % 7} for n in range(1235)]})
+    differences = region(client.get(compare_url("run_a", "run_b")).content.decode(), "Differences")
+    assert ">1,234</a>" in differences and ">1,235</a>" in differences
